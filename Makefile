@@ -57,4 +57,5 @@ lint:
 	gofmt -l cmd internal
 
 clean:
-	rm -rf bin $(DIST)
+	rm -rf bin
+	find $(DIST) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

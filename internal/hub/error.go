@@ -113,3 +113,10 @@ func ErrorField(err error) string {
 	}
 	return ""
 }
+
+// WithCode returns a copy of e with another code, keeping field and message.
+func (e *Error) WithCode(code string) *Error {
+	c := *e
+	c.Code = code
+	return &c
+}

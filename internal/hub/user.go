@@ -224,3 +224,34 @@ func (c *APIClient) Validate() error {
 	}
 	return nil
 }
+
+// Session is a signed-in browser session, held server-side. The cookie holds
+// a random token; the store keeps only its hash.
+type Session struct {
+	IDHash     []byte
+	UserID     string
+	MFAPending bool
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+	Client     string
+	UserAgent  string
+}
+
+// BreakGlass is access to a record outside the actor's normal scope, taken
+// with a stated reason for a limited time. Every one is listed for the
+// auditor.
+type BreakGlass struct {
+	ID         string
+	UserID     string
+	ObjectType string
+	ObjectID   string
+	Reason     string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	ReviewedBy string
+	ReviewedAt time.Time
+}
+
+// Active reports whether the grant is in force at t.
+func (b *BreakGlass) Active(t time.Time) bool { return !t.Before(b.CreatedAt) && t.Before(b.ExpiresAt) }

@@ -1,0 +1,229 @@
+// Package access is Safehub's one authorisation policy: may this actor
+// perform this action on this record? It decides from the actor's roles,
+// agency and areas, the record's area and sensitivity, the actor's place on
+// the record's team, and break-glass grants. Everything not granted is
+// denied.
+//
+// It is pure: values in, a decision out. The app package loads what the
+// decision needs, asks, and audits the answer.
+package access
+
+import (
+	"slices"
+	"time"
+
+	"github.com/safehub/safehub/internal/hub"
+)
+
+// Action is something an actor may do. Function-level actions (Can) gate
+// routes; record-level decisions (Decide) add the record's scope.
+type Action string
+
+// Actions.
+const (
+	Home            Action = "home"              // the signed-in home page
+	Account         Action = "account"           // one's own account: password, MFA, sessions
+	PersonSearch    Action = "person.search"     // search persons
+	PersonRead      Action = "person.read"       // read a person's record
+	PersonCreate    Action = "person.create"     // create a person
+	PersonUpdate    Action = "person.update"     // change a person's record
+	PersonAccessLog Action = "person.access_log" // see who looked at a person's record
+	BreakGlass      Action = "break_glass"       // open a record outside one's scope, with a reason
+	UserAdmin       Action = "user.admin"        // manage users, agencies and areas
+	ClientAdmin     Action = "client.admin"      // manage machine clients
+	AuditRead       Action = "audit.read"        // read the audit log and break-glass list
+	FlagLookup      Action = "flag.lookup"       // FHIR flag look-up (machine clients)
+)
+
+// Actions lists every action, for tests and documentation.
+var Actions = []Action{Home, Account, PersonSearch, PersonRead, PersonCreate, PersonUpdate, PersonAccessLog, BreakGlass, UserAdmin, ClientAdmin, AuditRead, FlagLookup}
+
+// grants says which actions each role holds. Administrators manage accounts
+// but see no case content; auditors see the audit log and who looked at a
+// record, and may find the record to answer that question.
+var grants = map[hub.Role][]Action{
+	hub.RolePractitioner: {Home, Account, PersonSearch, PersonRead, PersonCreate, PersonUpdate, BreakGlass},
+	hub.RolePolice:       {Home, Account, PersonSearch, PersonRead, PersonCreate, PersonUpdate, BreakGlass},
+	hub.RoleAnalyst:      {Home, Account, PersonSearch, PersonRead},
+	hub.RoleNurse:        {Home, Account, PersonSearch, PersonRead, BreakGlass},
+	hub.RoleEducation:    {Home, Account, PersonSearch, PersonRead},
+	hub.RoleManager:      {Home, Account, PersonSearch, PersonRead, PersonCreate, PersonUpdate, PersonAccessLog, BreakGlass},
+	hub.RoleAdmin:        {Home, Account, UserAdmin, ClientAdmin},
+	hub.RoleAuditor:      {Home, Account, PersonSearch, PersonRead, PersonAccessLog, AuditRead},
+	hub.RolePartner:      {Home, Account, PersonSearch, PersonRead},
+}
+
+// scopeGrants says which actions each API scope allows. A personal token
+// holds the intersection of its user's roles and its scopes.
+var scopeGrants = map[hub.Scope][]Action{
+	hub.ScopeFlagRead:    {FlagLookup},
+	hub.ScopePersonRead:  {PersonSearch, PersonRead},
+	hub.ScopePersonWrite: {PersonCreate, PersonUpdate},
+}
+
+// restrictedReaders may read restricted records in their areas without
+// being on the record's team.
+var restrictedReaders = []hub.Role{hub.RoleManager, hub.RoleAuditor}
+
+// Actor is who is asking: a signed-in user, a personal token acting for a
+// user, or a machine client.
+type Actor struct {
+	ID         string
+	Name       string
+	AgencyID   string
+	AgencyKind hub.AgencyKind
+	Roles      []hub.Role
+	AreaIDs    []string
+	// Machine is set for machine clients (no user); Scopes then bound what
+	// they may do. For personal tokens Scopes is set and Machine is not.
+	Machine bool
+	Scopes  []hub.Scope
+	// Token is set when the request came with a bearer token (personal or
+	// machine): Scopes then apply.
+	Token bool
+	// BreakGlass holds the actor's active grants for the record in question.
+	BreakGlass []*hub.BreakGlass
+}
+
+// HasRole reports whether the actor holds role r.
+func (a *Actor) HasRole(r hub.Role) bool { return slices.Contains(a.Roles, r) }
+
+// Role returns the actor's first role, for audit records.
+func (a *Actor) Role() string {
+	if a.Machine {
+		return "machine"
+	}
+	if len(a.Roles) == 0 {
+		return ""
+	}
+	return string(a.Roles[0])
+}
+
+// InArea reports whether the actor works in area id.
+func (a *Actor) InArea(id string) bool { return slices.Contains(a.AreaIDs, id) }
+
+// Can reports whether the actor's roles (and, for tokens, scopes) grant
+// action act at all, whatever the record. Routes check it first.
+func Can(a *Actor, act Action) bool {
+	if a == nil {
+		return false
+	}
+	byRole := false
+	for _, r := range a.Roles {
+		if slices.Contains(grants[r], act) {
+			byRole = true
+			break
+		}
+	}
+	if a.Machine {
+		byRole = true // machine clients have no roles; scopes alone decide
+	}
+	if !byRole {
+		return false
+	}
+	if !a.Token {
+		return true
+	}
+	for _, s := range a.Scopes {
+		if slices.Contains(scopeGrants[s], act) {
+			return true
+		}
+	}
+	return false
+}
+
+// Record is what the decision needs to know about the record acted on.
+type Record struct {
+	Type          string
+	ID            string
+	AreaID        string
+	OwnerAgencyID string
+	Sensitivity   hub.Sensitivity
+	// LeadID and MemberIDs are the record's lead practitioner and team.
+	LeadID    string
+	MemberIDs []string
+}
+
+// PersonRecord describes a person for a decision.
+func PersonRecord(p *hub.Person) *Record {
+	return &Record{Type: "person", ID: p.ID, AreaID: p.AreaID, OwnerAgencyID: p.OwnerAgencyID, Sensitivity: p.Sensitivity}
+}
+
+// Decision is the policy's answer.
+type Decision struct {
+	Allow bool
+	// ViaBreakGlass is set when only a break-glass grant allowed it.
+	ViaBreakGlass bool
+	// Reason says why, for the audit log (never shown to the actor when
+	// denied: a denied read answers "not found").
+	Reason string
+}
+
+// Decide says whether actor a may perform act on record r at time now.
+// The record's lead practitioner may always see its access log. Otherwise
+// access needs the action (Can), and the record in scope: in one of the
+// actor's areas, or the actor on its team, or an active break-glass grant.
+// Restricted records additionally need a restricted-reader role in the
+// area, team membership, or break-glass.
+func Decide(a *Actor, act Action, r *Record, now time.Time) Decision {
+	// The lead practitioner sees who looked at their child's record whatever
+	// their role.
+	if act == PersonAccessLog && r != nil && a != nil && !a.Token && a.ID != "" && r.LeadID == a.ID {
+		return Decision{Allow: true, Reason: "lead practitioner"}
+	}
+	if !Can(a, act) {
+		return Decision{Reason: "role does not grant " + string(act)}
+	}
+	if r == nil {
+		return Decision{Allow: true, Reason: "function-level action"}
+	}
+	onTeam := a.ID != "" && (r.LeadID == a.ID || slices.Contains(r.MemberIDs, a.ID))
+	inArea := r.AreaID != "" && a.InArea(r.AreaID)
+	glass := false
+	for _, g := range a.BreakGlass {
+		if g.UserID == a.ID && g.ObjectType == r.Type && g.ObjectID == r.ID && g.Active(now) {
+			glass = true
+			break
+		}
+	}
+	// Break-glass widens reading only; changes still need normal scope.
+	if glass && act != PersonRead {
+		glass = false
+	}
+	switch {
+	case onTeam:
+		return Decision{Allow: true, Reason: "on the record's team"}
+	case inArea && r.Sensitivity != hub.SensitivityRestricted:
+		return Decision{Allow: true, Reason: "record in actor's area"}
+	case inArea && hasAny(a.Roles, restrictedReaders):
+		return Decision{Allow: true, Reason: "restricted record in area; role may read restricted records"}
+	case glass:
+		return Decision{Allow: true, ViaBreakGlass: true, Reason: "break-glass grant"}
+	case inArea:
+		return Decision{Reason: "restricted record; actor not on its team"}
+	}
+	return Decision{Reason: "record outside actor's areas"}
+}
+
+// MayBreakGlass reports whether a may open record r by breaking glass: the
+// role must allow break-glass and reading, and the record must be one the
+// actor cannot already read.
+func MayBreakGlass(a *Actor, r *Record, now time.Time) bool {
+	if a.Token || !Can(a, BreakGlass) || !Can(a, PersonRead) {
+		return false
+	}
+	return !Decide(a, PersonRead, r, now).Allow
+}
+
+// SeesRestricted reports whether a may see restricted records in its areas
+// without being on their team (used to scope searches).
+func SeesRestricted(a *Actor) bool { return hasAny(a.Roles, restrictedReaders) }
+
+func hasAny(have, want []hub.Role) bool {
+	for _, r := range have {
+		if slices.Contains(want, r) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,404 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/safehub/safehub/internal/audit"
+	"github.com/safehub/safehub/internal/hub"
+)
+
+// AuditOptions configure the audit log.
+type AuditOptions struct {
+	// SignerKey is the note signer key (from audit.GenerateKey) that signs the
+	// head and the checkpoints. Keep it outside the database.
+	SignerKey string
+	// CheckpointEvery and CheckpointInterval set the checkpoint cadence: a
+	// checkpoint is signed once this many entries or this much time has
+	// passed since the last (defaults 1000 and 60 s).
+	CheckpointEvery    int64
+	CheckpointInterval time.Duration
+	// Publish, if set, is called after commit with each signed checkpoint,
+	// to record it outside the database (an append-only file, a witness).
+	Publish func(signed []byte)
+}
+
+type auditor struct {
+	opts   AuditOptions
+	signer note.Signer
+	// origin names the log in checkpoints: the signing key's name, as C2SP
+	// tlog-checkpoint has it.
+	origin string
+}
+
+func newAuditor(o AuditOptions) (*auditor, error) {
+	if o.CheckpointEvery <= 0 {
+		o.CheckpointEvery = 1000
+	}
+	if o.CheckpointInterval <= 0 {
+		o.CheckpointInterval = time.Minute
+	}
+	a := &auditor{opts: o}
+	if o.SignerKey != "" {
+		s, err := audit.NewSigner(o.SignerKey)
+		if err != nil {
+			return nil, fmt.Errorf("audit signer key: %w", err)
+		}
+		a.signer = s
+		// Checkpoints name the log by the signing key's name (C2SP
+		// tlog-checkpoint: the origin is the key name).
+		a.origin = s.Name()
+	}
+	return a, nil
+}
+
+func (a *auditor) load(ctx context.Context, db *DB) error { return nil }
+
+// ErrNoAuditKey is returned when an audit event is appended to a store
+// opened without a signer key.
+var ErrNoAuditKey = errors.New("audit log has no signer key: configure --audit-key-file")
+
+// AppendAudit appends e to the audit log inside the transaction: the entry,
+// its hashes in the tree, and (when the transaction commits) a newly signed
+// head. It sets e.Index. If it fails the caller must abandon the
+// transaction: a read that cannot be audited is refused.
+func (tx *Tx) AppendAudit(e *hub.AuditEvent) error {
+	a := tx.db.audit
+	if a.signer == nil {
+		return ErrNoAuditKey
+	}
+	n, err := tx.lockAuditHead()
+	if err != nil {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	if e.Time.IsZero() {
+		e.Time = tx.now
+	}
+	e.Time = e.Time.UTC().Truncate(time.Microsecond)
+	salt := audit.NewSalt()
+	enc := audit.Encode(e, salt)
+	hashes, err := tlog.StoredHashes(n, enc, tx.hashReader())
+	if err != nil {
+		return fmt.Errorf("audit hashes: %w", err)
+	}
+	_, err = tx.exec(`INSERT INTO audit_events (idx, at, actor_id, actor_name, agency_id, role, action, object_type, object_id, subject_id, purpose, outcome, request_id, client, detail, salt)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		n, micros(e.Time), e.ActorID, e.ActorName, e.AgencyID, e.Role, e.Action, e.ObjectType, e.ObjectID, e.SubjectID, e.Purpose, e.Outcome, e.RequestID, e.Client, e.Detail, salt)
+	if err != nil {
+		return fmt.Errorf("insert audit event: %w", err)
+	}
+	base := tlog.StoredHashIndex(0, n)
+	for i, h := range hashes {
+		if _, err := tx.exec(`INSERT INTO audit_hashes (id, hash) VALUES (?, ?)`, base+int64(i), h[:]); err != nil {
+			return fmt.Errorf("insert audit hash: %w", err)
+		}
+	}
+	e.Index = n
+	tx.auditSize = n + 1
+	tx.events++
+	return nil
+}
+
+// lockAuditHead returns the current log size, holding the head row for the
+// rest of the transaction so appends are serialised.
+//
+// PostgreSQL: SELECT … FOR UPDATE locks the row until commit.
+// SQLite:     the transaction already holds the database write lock
+//
+//	(BEGIN IMMEDIATE), and has no FOR UPDATE.
+func (tx *Tx) lockAuditHead() (int64, error) {
+	if tx.events > 0 {
+		return tx.auditSize, nil
+	}
+	q := `SELECT size FROM audit_head WHERE id = 1`
+	if tx.db.engine == Postgres {
+		q += ` FOR UPDATE`
+	}
+	var n int64
+	if err := tx.queryRow(q).Scan(&n); err != nil {
+		return 0, tx.db.translate(err)
+	}
+	return n, nil
+}
+
+// finish signs the new head and, when due, a checkpoint. It runs once per
+// transaction that appended events, just before commit.
+func (a *auditor) finish(tx *Tx) error {
+	size := tx.auditSize
+	root, err := tlog.TreeHash(size, tx.hashReader())
+	if err != nil {
+		return fmt.Errorf("audit tree hash: %w", err)
+	}
+	cp := audit.Checkpoint{Origin: a.origin, Size: size, Root: root}
+	signed, err := audit.SignCheckpoint(cp, a.signer)
+	if err != nil {
+		return fmt.Errorf("sign audit head: %w", err)
+	}
+	var cpSize, cpAt int64
+	if err := tx.queryRow(`SELECT checkpoint_size, checkpoint_at FROM audit_head WHERE id = 1`).Scan(&cpSize, &cpAt); err != nil {
+		return tx.db.translate(err)
+	}
+	due := size-cpSize >= a.opts.CheckpointEvery || tx.now.Sub(fromMicros(cpAt)) >= a.opts.CheckpointInterval
+	if due {
+		if _, err := tx.exec(`INSERT INTO audit_checkpoints (size, at, signed) VALUES (?, ?, ?)`, size, micros(tx.now), string(signed)); err != nil {
+			return fmt.Errorf("insert audit checkpoint: %w", err)
+		}
+		cpSize, cpAt = size, micros(tx.now)
+		if a.opts.Publish != nil {
+			pub := a.opts.Publish
+			tx.AfterCommit(func() { pub(signed) })
+		}
+	}
+	_, err = tx.exec(`UPDATE audit_head SET size = ?, signed = ?, checkpoint_size = ?, checkpoint_at = ? WHERE id = 1`, size, string(signed), cpSize, cpAt)
+	return err
+}
+
+// Checkpoint signs and stores a checkpoint of the log as it stands now,
+// whatever the cadence, and publishes it. `safehub audit checkpoint` and
+// tests use it.
+func (db *DB) Checkpoint(ctx context.Context) ([]byte, error) {
+	a := db.audit
+	if a.signer == nil {
+		return nil, ErrNoAuditKey
+	}
+	var signed []byte
+	err := db.Tx(ctx, func(tx *Tx) error {
+		n, err := tx.lockAuditHead()
+		if err != nil {
+			return err
+		}
+		root, err := tlog.TreeHash(n, tx.hashReader())
+		if err != nil {
+			return fmt.Errorf("audit tree hash: %w", err)
+		}
+		signed, err = audit.SignCheckpoint(audit.Checkpoint{Origin: a.origin, Size: n, Root: root}, a.signer)
+		if err != nil {
+			return err
+		}
+		// Both engines: replace a checkpoint of the same size (no new entries).
+		if _, err := tx.exec(`INSERT INTO audit_checkpoints (size, at, signed) VALUES (?, ?, ?) ON CONFLICT (size) DO UPDATE SET at = excluded.at, signed = excluded.signed`, n, micros(tx.now), string(signed)); err != nil {
+			return err
+		}
+		if _, err := tx.exec(`UPDATE audit_head SET signed = ?, checkpoint_size = ?, checkpoint_at = ? WHERE id = 1`, string(signed), n, micros(tx.now)); err != nil {
+			return err
+		}
+		if a.opts.Publish != nil {
+			pub, s := a.opts.Publish, signed
+			tx.AfterCommit(func() { pub(s) })
+		}
+		return nil
+	})
+	return signed, err
+}
+
+type txHashReader struct{ tx *Tx }
+
+func (tx *Tx) hashReader() tlog.HashReader { return txHashReader{tx} }
+
+// ReadHashes implements tlog.HashReader over the audit_hashes table as seen
+// by the transaction (including rows it has inserted itself).
+func (r txHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	if len(indexes) == 0 {
+		return nil, nil
+	}
+	q := `SELECT id, hash FROM audit_hashes WHERE id IN (?` + strings.Repeat(`, ?`, len(indexes)-1) + `)`
+	args := make([]any, len(indexes))
+	for i, x := range indexes {
+		args[i] = x
+	}
+	rows, err := r.tx.query(q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	got := make(map[int64]tlog.Hash, len(indexes))
+	for rows.Next() {
+		var id int64
+		var b []byte
+		if err := rows.Scan(&id, &b); err != nil {
+			return nil, err
+		}
+		var h tlog.Hash
+		if len(b) != len(h) {
+			return nil, fmt.Errorf("audit hash %d has %d bytes", id, len(b))
+		}
+		copy(h[:], b)
+		got[id] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		h, ok := got[x]
+		if !ok {
+			return nil, fmt.Errorf("audit hash %d is missing: %w", x, hub.ErrNotFound)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// AuditFilter selects audit events.
+type AuditFilter struct {
+	SubjectID  string
+	ActorID    string
+	ObjectType string
+	ObjectID   string
+	Action     string
+	From, To   time.Time
+	// BeforeIndex pages backwards: only events with a smaller index.
+	BeforeIndex int64
+	Limit       int
+}
+
+// FindAuditEvents returns matching events, newest first.
+func (tx *Tx) FindAuditEvents(f AuditFilter) ([]*hub.AuditEvent, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
+	if f.SubjectID != "" {
+		add("subject_id = ?", f.SubjectID)
+	}
+	if f.ActorID != "" {
+		add("actor_id = ?", f.ActorID)
+	}
+	if f.ObjectType != "" {
+		add("object_type = ?", f.ObjectType)
+	}
+	if f.ObjectID != "" {
+		add("object_id = ?", f.ObjectID)
+	}
+	if f.Action != "" {
+		add("action = ?", f.Action)
+	}
+	if !f.From.IsZero() {
+		add("at >= ?", micros(f.From))
+	}
+	if !f.To.IsZero() {
+		add("at < ?", micros(f.To))
+	}
+	if f.BeforeIndex > 0 {
+		add("idx < ?", f.BeforeIndex)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 100
+	}
+	q := `SELECT idx, at, actor_id, actor_name, agency_id, role, action, object_type, object_id, subject_id, purpose, outcome, request_id, client, detail FROM audit_events`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += fmt.Sprintf(` ORDER BY idx DESC LIMIT %d`, f.Limit)
+	rows, err := tx.query(q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*hub.AuditEvent
+	for rows.Next() {
+		e := &hub.AuditEvent{}
+		var at int64
+		if err := rows.Scan(&e.Index, &at, &e.ActorID, &e.ActorName, &e.AgencyID, &e.Role, &e.Action, &e.ObjectType, &e.ObjectID, &e.SubjectID, &e.Purpose, &e.Outcome, &e.RequestID, &e.Client, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.Time = fromMicros(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// AuditSize returns the number of entries in the audit log.
+func (tx *Tx) AuditSize() (int64, error) {
+	var n int64
+	err := tx.queryRow(`SELECT size FROM audit_head WHERE id = 1`).Scan(&n)
+	return n, tx.db.translate(err)
+}
+
+// VerifyAudit verifies the whole audit log against verifier v and the
+// externally published checkpoints, reading it from one consistent snapshot
+// (a read-only transaction; REPEATABLE READ on PostgreSQL) so that entries
+// appended meanwhile do not make the head look stale.
+func (db *DB) VerifyAudit(ctx context.Context, v note.Verifier, external [][]byte) (*audit.Report, error) {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.engine == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	sqlTx, err := db.db.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	defer sqlTx.Rollback()
+	tx := &Tx{tx: sqlTx, db: db, ctx: ctx, now: db.Now()}
+	return audit.Verify(auditSource{tx}, v, external)
+}
+
+// auditSource reads the log for audit.Verify inside one transaction.
+type auditSource struct{ tx *Tx }
+
+func (s auditSource) Entries(from int64, limit int) ([]audit.Entry, error) {
+	rows, err := s.tx.query(`SELECT idx, at, actor_id, actor_name, agency_id, role, action, object_type, object_id, subject_id, purpose, outcome, request_id, client, detail, salt
+		FROM audit_events WHERE idx >= ? ORDER BY idx LIMIT `+itoa(limit), from)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []audit.Entry
+	for rows.Next() {
+		var e hub.AuditEvent
+		var at int64
+		var salt []byte
+		if err := rows.Scan(&e.Index, &at, &e.ActorID, &e.ActorName, &e.AgencyID, &e.Role, &e.Action, &e.ObjectType, &e.ObjectID, &e.SubjectID, &e.Purpose, &e.Outcome, &e.RequestID, &e.Client, &e.Detail, &salt); err != nil {
+			return nil, err
+		}
+		e.Time = fromMicros(at)
+		out = append(out, audit.Entry{Index: e.Index, Encoded: audit.Encode(&e, salt)})
+	}
+	return out, rows.Err()
+}
+
+func (s auditSource) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	return s.tx.hashReader().ReadHashes(indexes)
+}
+
+func (s auditSource) Checkpoints() ([][]byte, error) {
+	rows, err := s.tx.query(`SELECT signed FROM audit_checkpoints ORDER BY size`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, []byte(s))
+	}
+	return out, rows.Err()
+}
+
+func (s auditSource) Head() ([]byte, error) {
+	var signed string
+	if err := s.tx.queryRow(`SELECT signed FROM audit_head WHERE id = 1`).Scan(&signed); err != nil {
+		return nil, s.tx.db.translate(err)
+	}
+	if signed == "" {
+		return nil, nil
+	}
+	return []byte(signed), nil
+}
+
+// KeyFingerprint is a short, non-secret fingerprint of a verifier key, for
+// display.
+func KeyFingerprint(vkey string) string {
+	sum := sha256.Sum256([]byte(vkey))
+	return fmt.Sprintf("%x", sum[:6])
+}
