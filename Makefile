@@ -38,6 +38,9 @@ test: assets
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l cmd internal); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	SAFEHUB_TEST_ENGINES=sqlite,postgres $(GO) test -count=1 -timeout 20m ./...
+	# The race detector over the pure packages (the database-heavy ones run
+	# too slowly under it on two cores: modernc SQLite is Go code it instruments).
+	$(GO) test -race -count=1 ./internal/hub/... ./internal/ident/... ./internal/access/... ./internal/auth/... ./internal/audit/... ./internal/httpx/...
 
 # SQLite only, for a quick loop.
 test-short: assets

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"golang.org/x/term"
+
 	"github.com/safehub/safehub/internal/access"
 	"github.com/safehub/safehub/internal/app"
 	"github.com/safehub/safehub/internal/audit"
@@ -108,12 +110,22 @@ func runUser(ctx context.Context, e *env, args []string) error {
 		areas := fs.String("areas", "", "comma-separated area codes or names")
 		roles := fs.String("roles", "", "comma-separated roles: "+rolesList())
 		pwFile := fs.String("password-file", "", "file holding the password (default: read from standard input)")
+		oidcIssuer := fs.String("oidc-issuer", e.getenv("SAFEHUB_OIDC_ISSUER"), "identity provider issuer, for accounts that sign in through it (env SAFEHUB_OIDC_ISSUER)")
+		oidcSubject := fs.String("oidc-subject", "", "the user's subject (sub) at the identity provider; with it no password is needed")
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
-		pw, err := readPassword(e, *pwFile)
-		if err != nil {
-			return err
+		var pw string
+		if *oidcSubject == "" || *pwFile != "" {
+			var err error
+			if pw, err = readPassword(e, *pwFile); err != nil {
+				return err
+			}
+		}
+		if *oidcSubject == "" {
+			*oidcIssuer = ""
+		} else if *oidcIssuer == "" {
+			return errors.New("oidc-issuer: is required with --oidc-subject")
 		}
 		db, a, actor, err := d.open(ctx, e)
 		if err != nil {
@@ -122,7 +134,7 @@ func runUser(ctx context.Context, e *env, args []string) error {
 		defer db.Close()
 		rs, err := hub.ParseRoles(*roles)
 		if err != nil {
-			return err
+			return userError(err)
 		}
 		agID, err := findAgency(ctx, a, *agency)
 		if err != nil {
@@ -132,7 +144,7 @@ func runUser(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		u, err := a.CreateUser(ctx, actor, app.NewUser{Username: *username, DisplayName: *name, Email: *email, AgencyID: agID, AreaIDs: areaIDs, Roles: rs, Password: pw})
+		u, err := a.CreateUser(ctx, actor, app.NewUser{Username: *username, DisplayName: *name, Email: *email, AgencyID: agID, AreaIDs: areaIDs, Roles: rs, Password: pw, OIDCIssuer: *oidcIssuer, OIDCSubject: *oidcSubject})
 		if err != nil {
 			return userError(err)
 		}
@@ -250,6 +262,14 @@ func readPassword(e *env, file string) (string, error) {
 		return strings.TrimRight(string(b), "\r\n"), nil
 	}
 	fmt.Fprint(e.stderr, "Password (then Enter): ")
+	if f, ok := e.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(e.stderr)
+		if err != nil {
+			return "", err
+		}
+		return string(b), nil
+	}
 	line, err := bufio.NewReader(e.stdin).ReadString('\n')
 	if err != nil && line == "" {
 		return "", errors.New("no password given on standard input")
@@ -328,6 +348,9 @@ func runAPIClient(ctx context.Context, e *env, args []string) error {
 		}
 		for _, s := range splitComma(*scopes) {
 			in.Scopes = append(in.Scopes, hub.Scope(s))
+		}
+		if *username != "" && *agency != "" {
+			return errors.New("agency: a personal token (--user) belongs to the user's own agency; leave out --agency")
 		}
 		if *username != "" {
 			u, err := a.UserByUsername(ctx, actor, *username)
@@ -431,16 +454,16 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 		}
 		var external [][]byte
 		if *cpFile != "" {
+			// A configured checkpoint file that is missing is itself a
+			// finding: deleting it would hide a rollback of the database.
 			f, err := os.Open(*cpFile)
-			if err != nil && !errors.Is(err, os.ErrNotExist) {
-				return err
+			if err != nil {
+				return exitError{code: 1, msg: fmt.Sprintf("audit log NOT verified: checkpoint file: %v", err)}
 			}
-			if err == nil {
-				external, err = audit.ParseCheckpointFile(f)
-				f.Close()
-				if err != nil {
-					return fmt.Errorf("checkpoint file: %w", err)
-				}
+			external, err = audit.ParseCheckpointFile(f)
+			f.Close()
+			if err != nil {
+				return exitError{code: 1, msg: fmt.Sprintf("audit log NOT verified: checkpoint file: %v", err)}
 			}
 		}
 		db, err := store.OpenNoMigrate(*dsn, store.Options{})

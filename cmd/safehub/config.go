@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -226,19 +227,44 @@ func (c *Config) Dump(w io.Writer) {
 	}
 }
 
-// maskDSN hides the password in a postgres:// URL.
+// maskDSN hides the passwords in a postgres:// URL: the one in the user
+// information and any query parameter naming a password (password=,
+// sslpassword=). It reads the URL as the driver does (net/url), so what the
+// driver takes for a password is what is hidden; a URL it cannot parse is
+// hidden whole after the scheme.
 func maskDSN(dsn string) string {
-	if !strings.Contains(dsn, "://") {
+	const mask = "********"
+	scheme, _, ok := strings.Cut(dsn, "://")
+	if !ok {
 		return dsn
 	}
-	scheme, rest, _ := strings.Cut(dsn, "://")
-	at := strings.LastIndex(rest, "@")
-	if at < 0 {
-		return dsn
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return scheme + "://" + mask
 	}
-	user := rest[:at]
-	if name, _, ok := strings.Cut(user, ":"); ok {
-		user = name + ":********"
+	var b strings.Builder
+	b.WriteString(u.Scheme + "://")
+	if u.User != nil {
+		b.WriteString(url.User(u.User.Username()).String())
+		if _, ok := u.User.Password(); ok {
+			b.WriteString(":" + mask)
+		}
+		b.WriteString("@")
 	}
-	return scheme + "://" + user + rest[at:]
+	b.WriteString(u.Host)
+	b.WriteString(u.EscapedPath())
+	if u.RawQuery != "" || u.ForceQuery {
+		params := strings.Split(u.RawQuery, "&")
+		for i, p := range params {
+			k, _, _ := strings.Cut(p, "=")
+			if key, err := url.QueryUnescape(k); err != nil || strings.Contains(strings.ToLower(key), "password") {
+				params[i] = k + "=" + mask
+			}
+		}
+		b.WriteString("?" + strings.Join(params, "&"))
+	}
+	if u.Fragment != "" {
+		b.WriteString("#" + u.EscapedFragment())
+	}
+	return b.String()
 }

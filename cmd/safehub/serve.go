@@ -40,6 +40,7 @@ type Main struct {
 	listener net.Listener
 	http     *http.Server
 	done     chan error
+	stop     context.CancelFunc
 	closeMu  sync.Once
 }
 
@@ -133,7 +134,9 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 		m.done <- err
 	}()
-	go m.sweepSessions(ctx)
+	var bg context.Context
+	bg, m.stop = context.WithCancel(context.WithoutCancel(ctx))
+	go m.sweepSessions(bg)
 	return nil
 }
 
@@ -172,6 +175,9 @@ func (m *Main) Wait(ctx context.Context) error {
 func (m *Main) Close() error {
 	var err error
 	m.closeMu.Do(func() {
+		if m.stop != nil {
+			m.stop()
+		}
 		if m.http != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()

@@ -57,9 +57,14 @@ var grants = map[hub.Role][]Action{
 // holds the intersection of its user's roles and its scopes.
 var scopeGrants = map[hub.Scope][]Action{
 	hub.ScopeFlagRead:    {FlagLookup},
-	hub.ScopePersonRead:  {PersonSearch, PersonRead},
+	hub.ScopePersonRead:  {PersonSearch, PersonRead, PersonAccessLog}, // the access log still needs a role that grants it (auditor, manager)
 	hub.ScopePersonWrite: {PersonCreate, PersonUpdate},
 }
+
+// machineActions bound what a machine client may do whatever its scopes:
+// it acts for no person, so it has no access log, administration or
+// break-glass of its own.
+var machineActions = []Action{PersonSearch, PersonRead, PersonCreate, PersonUpdate, FlagLookup}
 
 // restrictedReaders may read restricted records in their areas without
 // being on the record's team.
@@ -116,12 +121,14 @@ func Can(a *Actor, act Action) bool {
 		}
 	}
 	if a.Machine {
-		byRole = true // machine clients have no roles; scopes alone decide
+		// Machine clients have no roles; their scopes decide, within what
+		// any machine may do.
+		byRole = slices.Contains(machineActions, act)
 	}
 	if !byRole {
 		return false
 	}
-	if !a.Token {
+	if !a.Token && !a.Machine {
 		return true
 	}
 	for _, s := range a.Scopes {
@@ -209,7 +216,7 @@ func Decide(a *Actor, act Action, r *Record, now time.Time) Decision {
 // role must allow break-glass and reading, and the record must be one the
 // actor cannot already read.
 func MayBreakGlass(a *Actor, r *Record, now time.Time) bool {
-	if a.Token || !Can(a, BreakGlass) || !Can(a, PersonRead) {
+	if a == nil || a.Token || !Can(a, BreakGlass) || !Can(a, PersonRead) {
 		return false
 	}
 	return !Decide(a, PersonRead, r, now).Allow
@@ -217,7 +224,7 @@ func MayBreakGlass(a *Actor, r *Record, now time.Time) bool {
 
 // SeesRestricted reports whether a may see restricted records in its areas
 // without being on their team (used to scope searches).
-func SeesRestricted(a *Actor) bool { return hasAny(a.Roles, restrictedReaders) }
+func SeesRestricted(a *Actor) bool { return a != nil && hasAny(a.Roles, restrictedReaders) }
 
 func hasAny(have, want []hub.Role) bool {
 	for _, r := range have {

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/safehub/safehub/internal/access"
 	"github.com/safehub/safehub/internal/app"
@@ -73,6 +74,10 @@ func decode(r *http.Request, v any) error {
 			return hub.Errorf(hub.ETooLarge, "the request body is larger than %d bytes", mbe.Limit)
 		}
 		return hub.Errorf(hub.EInvalid, "the request body could not be read")
+	}
+	if !utf8.Valid(body) {
+		// encoding/json would silently turn bad bytes into U+FFFD.
+		return hub.Errorf(hub.EInvalid, "the request body must be UTF-8 text")
 	}
 	if err := checkStructure(body); err != nil {
 		return err
@@ -136,10 +141,13 @@ func checkStructure(body []byte) error {
 			}
 		case string:
 			if top != nil && top.object && top.expect {
-				if top.keys[t] {
+				// encoding/json matches keys to fields case-insensitively,
+				// so "Given_Name" after "given_name" would overwrite it.
+				k := strings.ToLower(strings.ToUpper(t))
+				if top.keys[k] {
 					return &hub.Error{Code: hub.EInvalid, Field: t, Message: "is given more than once"}
 				}
-				top.keys[t] = true
+				top.keys[k] = true
 				top.expect = false
 				continue
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/safehub/safehub/internal/access"
@@ -50,10 +51,22 @@ type PhoneInput struct {
 	Number, Kind, From, To string
 }
 
+// MaxPersonParts is the most aliases, addresses or phones one person
+// record may be given at once (the web form reads as many).
+const MaxPersonParts = 20
+
 // NormalizePerson turns input into a person record, validating and
 // normalising each identifier, name, phone, postcode and date. The first
 // problem found is returned, naming its field.
 func NormalizePerson(in PersonInput, today hub.Date) (*hub.Person, error) {
+	for _, l := range []struct {
+		field string
+		n     int
+	}{{"aliases", len(in.Aliases)}, {"addresses", len(in.Addresses)}, {"phones", len(in.Phones)}} {
+		if l.n > MaxPersonParts {
+			return nil, hub.Invalid(l.field, "has more than %d entries", MaxPersonParts)
+		}
+	}
 	p := &hub.Person{AreaID: in.AreaID, DOBEstimated: in.DOBEstimated, Synthetic: in.Synthetic, Sensitivity: hub.SensitivityNormal}
 	var err error
 	if p.GivenName, err = ident.Name("given_name", in.GivenName); err != nil {
@@ -77,6 +90,9 @@ func NormalizePerson(in PersonInput, today hub.Date) (*hub.Person, error) {
 		kind := strings.TrimSpace(al.Kind)
 		if kind == "" {
 			kind = "alias"
+		}
+		if !slices.Contains(hub.AliasKinds, kind) {
+			return nil, hub.Invalid(fmt.Sprintf("aliases[%d].kind", i), "must be one of %s", strings.Join(hub.AliasKinds, ", "))
 		}
 		p.Aliases = append(p.Aliases, hub.Alias{GivenName: g, FamilyName: f, Kind: kind})
 	}
@@ -103,6 +119,22 @@ func NormalizePerson(in PersonInput, today hub.Date) (*hub.Person, error) {
 		if a.To, err = optionalDate(fmt.Sprintf("addresses[%d].to", i), ad.To); err != nil {
 			return nil, err
 		}
+		// hub.Person.Validate checks these too, but without saying which
+		// address: here the error names the form field.
+		for _, f := range []struct {
+			name, v string
+			max     int
+		}{{"line1", a.Line1, 200}, {"line2", a.Line2, 200}, {"town", a.Town, 100}} {
+			if err := hub.ValidateText(fmt.Sprintf("addresses[%d].%s", i, f.name), f.v, 0, f.max); err != nil {
+				return nil, err
+			}
+		}
+		if a.Line1 == "" && a.Postcode == "" {
+			return nil, hub.Invalid(fmt.Sprintf("addresses[%d].line1", i), "is needed when there is no postcode")
+		}
+		if !a.From.IsZero() && !a.To.IsZero() && a.To.Before(a.From) {
+			return nil, hub.Invalid(fmt.Sprintf("addresses[%d].to", i), "is before the date the address started")
+		}
 		p.Addresses = append(p.Addresses, a)
 	}
 	for i, ph := range in.Phones {
@@ -126,6 +158,12 @@ func NormalizePerson(in PersonInput, today hub.Date) (*hub.Person, error) {
 		}
 		if x.To, err = optionalDate(fmt.Sprintf("phones[%d].to", i), ph.To); err != nil {
 			return nil, err
+		}
+		if kind != "mobile" && kind != "landline" && kind != "other" {
+			return nil, hub.Invalid(fmt.Sprintf("phones[%d].kind", i), "must be mobile, landline or other")
+		}
+		if !x.From.IsZero() && !x.To.IsZero() && x.To.Before(x.From) {
+			return nil, hub.Invalid(fmt.Sprintf("phones[%d].to", i), "is before the date the phone was first used")
 		}
 		p.Phones = append(p.Phones, x)
 	}
@@ -161,6 +199,24 @@ func optionalDate(field, s string) (hub.Date, error) {
 		return hub.Date{}, nil
 	}
 	return hub.ParseDate(field, s)
+}
+
+// inputFields are the input fields that hold each identifier, for the
+// store's duplicate-identifier conflicts ("identifiers.nhs").
+var inputFields = map[string]string{"identifiers.nhs": "nhs_number", "identifiers.upn": "upn", "identifiers.pnc": "pnc_id", "identifiers.la": "local_id"}
+
+// inputField names an error after the input field it is about, so that
+// forms can link to it and API clients find the field they sent.
+func inputField(err error) error {
+	var e *hub.Error
+	if errors.As(err, &e) {
+		if f, ok := inputFields[e.Field]; ok {
+			c := *e
+			c.Field = f
+			return &c
+		}
+	}
+	return err
 }
 
 // renameField gives a validation error the field name of the form it came
@@ -200,7 +256,7 @@ func (a *App) CreatePerson(ctx context.Context, actor *access.Actor, in PersonIn
 		return tx.AppendAudit(e)
 	})
 	if err != nil {
-		return nil, err
+		return nil, inputField(err)
 	}
 	return p, nil
 }
@@ -247,7 +303,7 @@ func (a *App) UpdatePerson(ctx context.Context, actor *access.Actor, id string, 
 		return tx.AppendAudit(e)
 	})
 	if err != nil {
-		return nil, err
+		return nil, inputField(err)
 	}
 	if denied {
 		return nil, hub.NotFound("person")
@@ -278,6 +334,9 @@ type PersonView struct {
 	ViaBreakGlass bool
 	CanEdit       bool
 	CanSeeAccess  bool
+	// RecentAccess is the latest access to the record, for those who may
+	// see who looked at it (auditors, managers, the lead practitioner).
+	RecentAccess []*hub.AuditEvent
 }
 
 // ViewPerson returns a person's record, auditing the view. A record the
@@ -314,6 +373,12 @@ func (a *App) ViewPerson(ctx context.Context, actor *access.Actor, id string) (*
 		v.Owner, _ = tx.Agency(p.OwnerAgencyID)
 		v.CanEdit = a.decide(tx, actor, access.PersonUpdate, rec).Allow
 		v.CanSeeAccess = access.Decide(actor, access.PersonAccessLog, rec, tx.Now()).Allow
+		if v.CanSeeAccess {
+			v.RecentAccess, err = tx.FindAuditEvents(store.AuditFilter{SubjectID: p.ID, Limit: 10})
+			if err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {

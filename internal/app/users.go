@@ -139,10 +139,25 @@ func (a *App) UpdateUser(ctx context.Context, actor *access.Actor, id string, ch
 	}
 	var hash string
 	if ch.Password != nil {
-		if err := a.cfg.PasswordPolicy.Check(*ch.Password); err != nil {
+		// The same rules as CreateUser, including the user's own names.
+		var words []string
+		err := a.db.Read(ctx, func(tx *store.Tx) error {
+			u, err := tx.User(id)
+			if err != nil {
+				return err
+			}
+			words = []string{u.Username, u.DisplayName}
+			if ag, err := tx.Agency(u.AgencyID); err == nil {
+				words = append(words, ag.Name)
+			}
+			return nil
+		})
+		if err != nil {
 			return nil, err
 		}
-		var err error
+		if err := a.cfg.PasswordPolicy.Check(*ch.Password, words...); err != nil {
+			return nil, err
+		}
 		if hash, err = a.hasher.Hash(*ch.Password); err != nil {
 			return nil, err
 		}

@@ -46,6 +46,10 @@ type Options struct {
 	Demo bool
 	// Config, if set, replaces the app configuration.
 	Config *app.Config
+	// OIDC, if set, offers sign-in through an identity provider (such as an
+	// oidctest.Provider). An empty RedirectURL becomes the test server's
+	// callback URL.
+	OIDC *web.OIDCConfig
 }
 
 // Env is a running Safehub.
@@ -84,12 +88,24 @@ func New(t testing.TB, engine string, opt Options) *Env {
 	e := &Env{Store: st, App: a, Clock: clock, Log: logs, Areas: map[string]*hub.Area{}, Agencies: map[hub.AgencyKind]*hub.Agency{}, Users: map[hub.Role]*hub.User{}}
 	e.seed(t)
 	assets := Assets(t)
-	w, err := web.NewHandler(web.Config{Demo: opt.Demo, Version: "test"}, a, assets, log)
+	// The server's address is needed before the web handler is built (for
+	// the OIDC redirect URL), so it listens first and delegates later.
+	e.TS = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.Server.ServeHTTP(w, r) }))
+	wcfg := web.Config{Demo: opt.Demo, Version: "test"}
+	if opt.OIDC != nil {
+		oc := *opt.OIDC
+		if oc.RedirectURL == "" {
+			oc.RedirectURL = "https://" + e.TS.Listener.Addr().String() + "/sign-in/oidc/callback"
+		}
+		if wcfg.OIDC, err = web.NewOIDC(context.Background(), oc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := web.NewHandler(wcfg, a, assets, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.Server = server.New(server.Config{TLS: true}, a, log, w, api.NewHandler(a, log))
-	e.TS = httptest.NewUnstartedServer(e.Server)
 	e.TS.Config.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	e.TS.StartTLS()
 	t.Cleanup(e.TS.Close)

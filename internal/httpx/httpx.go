@@ -67,13 +67,32 @@ const (
 	principalKey ctxKey = iota
 	actorKey
 	nonceKey
+	slotKey
 )
+
+// ActorSlot carries the request's actor back out to the middleware that
+// started the request (for the access log), since authentication happens
+// further in, on a derived request.
+type ActorSlot struct{ Actor *access.Actor }
+
+// WithActorSlot returns a context carrying an empty slot.
+func WithActorSlot(ctx context.Context) (context.Context, *ActorSlot) {
+	s := &ActorSlot{}
+	return context.WithValue(ctx, slotKey, s), s
+}
+
+func fillSlot(ctx context.Context, a *access.Actor) {
+	if s, ok := ctx.Value(slotKey).(*ActorSlot); ok {
+		s.Actor = a
+	}
+}
 
 // WithPrincipal stores the signed-in principal in ctx.
 func WithPrincipal(ctx context.Context, p *app.Principal) context.Context {
 	ctx = context.WithValue(ctx, principalKey, p)
 	if p != nil && p.Actor != nil {
 		ctx = context.WithValue(ctx, actorKey, p.Actor)
+		fillSlot(ctx, p.Actor)
 	}
 	return ctx
 }
@@ -86,6 +105,7 @@ func PrincipalFrom(ctx context.Context) *app.Principal {
 
 // WithActor stores the acting principal (session user or token) in ctx.
 func WithActor(ctx context.Context, a *access.Actor) context.Context {
+	fillSlot(ctx, a)
 	return context.WithValue(ctx, actorKey, a)
 }
 
@@ -138,6 +158,8 @@ func Status(err error) int {
 		return http.StatusTooManyRequests
 	case hub.EUnavailable:
 		return http.StatusServiceUnavailable
+	case hub.EMethod:
+		return http.StatusMethodNotAllowed
 	}
 	return http.StatusInternalServerError
 }

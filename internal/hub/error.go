@@ -15,6 +15,7 @@ const (
 	ETooLarge     = "too_large"    // the input exceeds a size limit (413)
 	ETooMany      = "too_many"     // rate limited (429)
 	EUnavailable  = "unavailable"  // a dependency such as the audit log cannot be written (503)
+	EMethod       = "method"       // the resource exists but not for this method (405)
 	EInternal     = "internal"     // anything else; details are logged, never shown (500)
 )
 

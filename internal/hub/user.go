@@ -142,6 +142,20 @@ func (u *User) Validate() error {
 			return Invalid("area_ids", "contains a malformed area id")
 		}
 	}
+	if (u.OIDCIssuer == "") != (u.OIDCSubject == "") {
+		return Invalid("oidc_subject", "an identity-provider link needs both the issuer and the subject")
+	}
+	if u.OIDCIssuer != "" {
+		if err := ValidateText("oidc_issuer", u.OIDCIssuer, 8, 500); err != nil {
+			return err
+		}
+		if !strings.HasPrefix(u.OIDCIssuer, "https://") {
+			return Invalid("oidc_issuer", "must be an https:// URL")
+		}
+		if err := ValidateText("oidc_subject", u.OIDCSubject, 1, 255); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

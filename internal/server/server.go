@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,7 @@ import (
 	"github.com/safehub/safehub/internal/access"
 	"github.com/safehub/safehub/internal/app"
 	"github.com/safehub/safehub/internal/httpx"
+	"github.com/safehub/safehub/internal/hub"
 )
 
 // Config configures the HTTP layer.
@@ -64,6 +66,7 @@ type Server struct {
 	log     *slog.Logger
 	reg     *prometheus.Registry
 	routes  []httpx.Route
+	mux     *http.ServeMux
 	handler http.Handler
 
 	requests *prometheus.CounterVec
@@ -110,7 +113,8 @@ func New(cfg Config, a *app.App, log *slog.Logger, web, api interface {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.web.RenderError(w, r, httpx.ErrCrossOrigin)
 	}))
-	s.handler = s.outer(cop.Handler(mux))
+	s.mux = mux
+	s.handler = s.outer(cop.Handler(http.HandlerFunc(s.route)))
 	return s
 }
 
@@ -131,6 +135,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 		nonce := newNonce()
 		ctx := app.WithRequest(r.Context(), app.RequestInfo{ID: rid, Client: s.clientAddr(r), UserAgent: r.UserAgent()})
 		ctx = httpx.WithNonce(ctx, nonce)
+		ctx, slot := httpx.WithActorSlot(ctx)
 		r = r.WithContext(ctx)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		s.headers(rec.Header(), r, nonce)
@@ -157,8 +162,8 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			// The access log names the route pattern, never the path's query
 			// string, and no personal data.
 			attrs := []any{"request_id", rid, "method", r.Method, "route", route, "status", rec.status, "duration_ms", float64(d.Microseconds()) / 1000, "bytes", rec.bytes}
-			if a := httpx.ActorFrom(r.Context()); a != nil {
-				attrs = append(attrs, "actor_id", a.ID)
+			if slot.Actor != nil {
+				attrs = append(attrs, "actor_id", slot.Actor.ID)
 			}
 			s.log.Info("http", attrs...)
 		}()
@@ -167,6 +172,41 @@ func (s *Server) outer(next http.Handler) http.Handler {
 }
 
 var errPanic = errors.New("internal error")
+
+// route dispatches through the mux, answering requests that match no route
+// with the surfaces' own 404 and 405 pages rather than the mux's plain text.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, p := s.mux.Handler(probe); p != "" {
+			allow = append(allow, m)
+		}
+	}
+	errs := s.web
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		errs = s.api
+	}
+	if len(allow) > 0 {
+		if slices.Contains(allow, http.MethodGet) {
+			allow = append(allow, http.MethodHead)
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		errs.RenderError(w, r, errMethod)
+		return
+	}
+	errs.RenderError(w, r, errNoRoute)
+}
+
+var (
+	errNoRoute = hub.NotFound("page")
+	errMethod  = &hub.Error{Code: hub.EMethod, Message: "this method is not allowed here"}
+)
 
 // headers sets the security headers every response carries (SEC-31).
 func (s *Server) headers(h http.Header, r *http.Request, nonce string) {
@@ -254,6 +294,7 @@ func (s *Server) guard(rt httpx.Route) http.Handler {
 				return
 			}
 			r = r.WithContext(httpx.WithActor(r.Context(), actor))
+			w.Header().Set("Cache-Control", "no-store")
 		default:
 			c, err := r.Cookie(httpx.SessionCookie)
 			if err != nil {
@@ -262,7 +303,11 @@ func (s *Server) guard(rt httpx.Route) http.Handler {
 			}
 			p, err := s.app.Authenticate(r.Context(), c.Value)
 			if err != nil {
-				httpx.ClearSessionCookie(w)
+				// Forget the cookie only when the session has ended, not
+				// when the store failed to answer.
+				if httpx.Status(err) == http.StatusUnauthorized {
+					httpx.ClearSessionCookie(w)
+				}
 				errs.RenderError(w, r, err)
 				return
 			}

@@ -71,6 +71,17 @@ var ErrNoAuditKey = errors.New("audit log has no signer key: configure --audit-k
 // head. It sets e.Index. If it fails the caller must abandon the
 // transaction: a read that cannot be audited is refused.
 func (tx *Tx) AppendAudit(e *hub.AuditEvent) error {
+	if err := tx.appendAudit(e); err != nil {
+		// Fail closed: whatever the cause, the caller's action is refused
+		// as "unavailable" (503), keeping the cause for the log.
+		return &wrapped{errAuditUnavailable, err}
+	}
+	return nil
+}
+
+var errAuditUnavailable = hub.Errorf(hub.EUnavailable, "the audit log cannot be written just now, so nothing was done; try again shortly")
+
+func (tx *Tx) appendAudit(e *hub.AuditEvent) error {
 	a := tx.db.audit
 	if a.signer == nil {
 		return ErrNoAuditKey

@@ -36,6 +36,8 @@ func (db *DB) translate(err error) error {
 		switch se.Code() {
 		case sqliteConstraintUnique, sqliteConstraintPK:
 			return &wrapped{hub.Errorf(hub.EConflict, "a record with the same key already exists"), err}
+		case sqliteConstraintFK:
+			return &wrapped{errMissingReference, err}
 		case sqliteFull:
 			return &wrapped{hub.Errorf(hub.EUnavailable, "the database is full; nothing was saved"), err}
 		case sqliteBusy, sqliteLocked, sqliteBusySnapshot:
@@ -50,12 +52,22 @@ func (db *DB) translate(err error) error {
 			return &wrapped{hub.Errorf(hub.EConflict, "a record with the same key already exists"), err}
 		case "53100", "53200":
 			return &wrapped{hub.Errorf(hub.EUnavailable, "the database is full; nothing was saved"), err}
+		case "23503":
+			return &wrapped{errMissingReference, err}
+		case "22021", "22P05":
+			// Text PostgreSQL cannot hold, such as a NUL byte, which SQLite
+			// stores: refuse the input rather than fail with 500.
+			return &wrapped{hub.Errorf(hub.EInvalid, "the text contains a character that cannot be stored"), err}
 		case "40001", "40P01":
 			return &wrapped{&hub.Error{Code: hub.EConflict, Message: "a concurrent change got in the way; try again"}, retryable{err}}
 		}
 	}
 	return err
 }
+
+// errMissingReference is a foreign key violation: the record refers to an
+// agency, area, user or person that does not exist.
+var errMissingReference = hub.Errorf(hub.EInvalid, "the record refers to another record that does not exist")
 
 // wrapped is a domain error that keeps the driver error for logging.
 type wrapped struct {

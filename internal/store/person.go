@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/safehub/safehub/internal/hub"
@@ -55,8 +56,8 @@ func (tx *Tx) UpdatePerson(p *hub.Person) error {
 	if err := tx.checkVersioned(r, "persons", p.ID, "person"); err != nil {
 		return err
 	}
-	for _, t := range []string{"person_names", "person_addresses", "person_phones", "person_identifiers"} {
-		// t is one of four fixed table names.
+	for _, t := range []string{"person_names", "person_name_keys", "person_addresses", "person_phones", "person_identifiers"} {
+		// t is one of five fixed table names.
 		if _, err := tx.exec(`DELETE FROM `+t+` WHERE person_id = ?`, p.ID); err != nil {
 			return err
 		}
@@ -71,9 +72,18 @@ func (tx *Tx) UpdatePerson(p *hub.Person) error {
 
 func (tx *Tx) insertPersonParts(p *hub.Person) error {
 	names := append([]hub.Alias{{GivenName: p.GivenName, FamilyName: p.FamilyName, Kind: "name"}}, p.Aliases...)
+	keys := map[string]bool{}
 	for i, n := range names {
-		if _, err := tx.exec(`INSERT INTO person_names (person_id, seq, kind, given_name, family_name, given_key, family_key) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			p.ID, i, n.Kind, n.GivenName, n.FamilyName, ident.NameKey(n.GivenName), ident.NameKey(n.FamilyName)); err != nil {
+		if _, err := tx.exec(`INSERT INTO person_names (person_id, seq, kind, given_name, family_name) VALUES (?, ?, ?, ?, ?)`,
+			p.ID, i, n.Kind, n.GivenName, n.FamilyName); err != nil {
+			return err
+		}
+		for _, k := range NameKeys(n.GivenName, n.FamilyName) {
+			keys[k] = true
+		}
+	}
+	for _, k := range sortedKeys(keys) {
+		if _, err := tx.exec(`INSERT INTO person_name_keys (person_id, name_key) VALUES (?, ?)`, p.ID, k); err != nil {
 			return err
 		}
 	}
@@ -127,8 +137,9 @@ type PersonScope struct {
 
 // PersonFilter selects persons. Every criterion given must hold.
 type PersonFilter struct {
-	// Name is free text: each word must prefix-match a given or family name
-	// (or alias) of the person, compared by ident.NameKey.
+	// Name is free text: each word must prefix-match a word of a given or
+	// family name (or alias) of the person, or a whole such name, compared
+	// by ident.NameKey.
 	Name        string
 	DateOfBirth hub.Date
 	Identifier  hub.Identifier
@@ -137,6 +148,36 @@ type PersonFilter struct {
 	Scope       PersonScope
 	Limit       int
 	Offset      int
+}
+
+// NameKeys returns the search keys of a name: ident.NameKey of each word of
+// the given and family names and of each whole name, so that "Mary Ann van
+// der Berg" is found by "mary", "ann", "van", "berg" or "vanderberg".
+func NameKeys(given, family string) []string {
+	var out []string
+	for _, part := range []string{given, family} {
+		words := strings.FieldsFunc(part, func(r rune) bool { return r == ' ' || r == '-' })
+		for _, w := range words {
+			if k := ident.NameKey(w); k != "" {
+				out = append(out, k)
+			}
+		}
+		if len(words) > 1 {
+			if k := ident.NameKey(part); k != "" {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // keyUpper is greater than any UTF-8 encoded text starting with the same
@@ -154,8 +195,8 @@ func (tx *Tx) FindPersons(f PersonFilter) ([]*hub.Person, int, error) {
 		if k == "" {
 			continue
 		}
-		where = append(where, `p.id IN (SELECT person_id FROM person_names WHERE (given_key >= ? AND given_key < ?) OR (family_key >= ? AND family_key < ?))`)
-		args = append(args, k, k+keyUpper, k, k+keyUpper)
+		where = append(where, `p.id IN (SELECT person_id FROM person_name_keys WHERE name_key >= ? AND name_key < ?)`)
+		args = append(args, k, k+keyUpper)
 	}
 	if !f.DateOfBirth.IsZero() {
 		where = append(where, `p.date_of_birth = ?`)

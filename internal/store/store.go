@@ -254,7 +254,7 @@ func (db *DB) tx1(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) erro
 	}
 	if tx.events > 0 {
 		if err := db.audit.finish(tx); err != nil {
-			return err
+			return &wrapped{errAuditUnavailable, err}
 		}
 	}
 	if err := sqlTx.Commit(); err != nil {

@@ -77,7 +77,12 @@ func (tx *Tx) UserByUsername(name string) (*hub.User, error) {
 }
 
 // UserByOIDC returns the user linked to an identity provider's subject.
+// Unlinked accounts hold an empty pair, so an empty issuer or subject is
+// never found.
 func (tx *Tx) UserByOIDC(issuer, subject string) (*hub.User, error) {
+	if issuer == "" || subject == "" {
+		return nil, hub.NotFound("user")
+	}
 	u, err := scanUser(tx.queryRow(`SELECT `+userColumns+` FROM users WHERE oidc_issuer = ? AND oidc_subject = ?`, issuer, subject))
 	return u, notFound(tx.db.translate(err), "user")
 }

@@ -247,7 +247,7 @@ func personInput(r *http.Request) app.PersonInput {
 		AreaID: value(r, "area_id"), GivenName: value(r, "given_name"), FamilyName: value(r, "family_name"),
 		DateOfBirth: value(r, "date_of_birth"), DOBEstimated: checked(r, "dob_estimated"), Sex: value(r, "sex"),
 		Gender: value(r, "gender"), Ethnicity: value(r, "ethnicity"), Language: value(r, "language"),
-		NHSNumber: value(r, "nhs_number"), UPN: value(r, "upn"), PNC: value(r, "pnc"), LocalID: value(r, "local_id"),
+		NHSNumber: value(r, "nhs_number"), UPN: value(r, "upn"), PNC: value(r, "pnc_id"), LocalID: value(r, "local_id"),
 		Restricted: checked(r, "restricted"),
 	}
 	for i := 0; i < 20; i++ {
@@ -270,7 +270,7 @@ func personInput(r *http.Request) app.PersonInput {
 		if _, ok := r.PostForm[k+"number"]; !ok {
 			break
 		}
-		in.Phones = append(in.Phones, app.PhoneInput{Number: value(r, k+"number"), Kind: value(r, k+"kind")})
+		in.Phones = append(in.Phones, app.PhoneInput{Number: value(r, k+"number"), Kind: value(r, k+"kind"), From: value(r, k+"from"), To: value(r, k+"to")})
 	}
 	return in
 }

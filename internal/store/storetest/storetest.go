@@ -62,16 +62,32 @@ type Options struct {
 // Open opens a fresh, migrated store on engine and closes it at cleanup.
 func Open(tb testing.TB, engine string, opt Options) *Store {
 	tb.Helper()
-	var dsn string
+	return OpenDSN(tb, NewDSN(tb, engine), opt)
+}
+
+// NewDSN returns a fresh, empty database for engine, removed at cleanup: a
+// SQLite file path in a temporary directory, or the URL of a new database on
+// the shared PostgreSQL cluster (the test is skipped where PostgreSQL cannot
+// be had, as [pgtest.Require] does). Tests of migrations open it with
+// store.OpenNoMigrate; others want [Open].
+func NewDSN(tb testing.TB, engine string) string {
+	tb.Helper()
 	switch engine {
 	case pgtest.EngineSQLite:
-		dsn = filepath.Join(tb.TempDir(), "safehub.db")
+		return filepath.Join(tb.TempDir(), "safehub.db")
 	case pgtest.EnginePostgres:
-		c := pgtest.Require(tb)
-		dsn = c.NewDatabase(tb)
-	default:
-		tb.Fatalf("unknown engine %q", engine)
+		return pgtest.Require(tb).NewDatabase(tb)
 	}
+	tb.Fatalf("unknown engine %q", engine)
+	return ""
+}
+
+// OpenDSN opens and migrates the store at dsn (a SQLite file path or a
+// PostgreSQL URL, for example a database of a cluster started with
+// pgtest.MustStartDurable for a benchmark), with fresh audit keys, and closes
+// it at cleanup. The database itself is not removed.
+func OpenDSN(tb testing.TB, dsn string, opt Options) *Store {
+	tb.Helper()
 	skey, vkey, err := audit.GenerateKey("safehub.audit/test")
 	if err != nil {
 		tb.Fatal(err)
@@ -80,6 +96,10 @@ func Open(tb testing.TB, engine string, opt Options) *Store {
 	opts := store.Options{Audit: store.AuditOptions{SignerKey: skey, Publish: pub.Add, CheckpointEvery: opt.CheckpointEvery}}
 	if opt.Clock != nil {
 		opts.Clock = opt.Clock
+	}
+	engine := store.SQLite
+	if store.IsPostgres(dsn) {
+		engine = store.Postgres
 	}
 	db, err := store.Open(context.Background(), dsn, opts)
 	if err != nil {

@@ -91,19 +91,24 @@ CREATE INDEX persons_area_dob ON persons(area_id, date_of_birth);
 CREATE INDEX persons_dob ON persons(date_of_birth);
 
 -- One row per name a person is known by (their own name is kind 'name').
--- given_key and family_key are ident.NameKey values for indexed prefix search.
 CREATE TABLE person_names (
 	person_id   TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
 	seq         BIGINT NOT NULL,
 	kind        TEXT NOT NULL,
 	given_name  TEXT NOT NULL,
 	family_name TEXT NOT NULL,
-	given_key   TEXT COLLATE "C" NOT NULL,
-	family_key  TEXT COLLATE "C" NOT NULL,
 	PRIMARY KEY (person_id, seq)
 );
-CREATE INDEX person_names_given ON person_names(given_key);
-CREATE INDEX person_names_family ON person_names(family_key);
+
+-- Search keys: ident.NameKey of every word of every name a person is known
+-- by, and of each whole given and family name ("Mary Ann" gives "mary",
+-- "ann" and "maryann"), for indexed prefix search.
+CREATE TABLE person_name_keys (
+	person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+	name_key  TEXT COLLATE "C" NOT NULL,
+	PRIMARY KEY (person_id, name_key)
+);
+CREATE INDEX person_name_keys_key ON person_name_keys(name_key);
 
 CREATE TABLE person_addresses (
 	person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
