@@ -39,6 +39,7 @@ func commands() []command {
 		{"demo", "build a demo partnership in a data folder and serve it (MFA off, synthetic data)", runDemo},
 		{"serve", "serve the web UI, the JSON API, /healthz and /metrics", runServe},
 		{"migrate", "apply database migrations, or list them with --status", runMigrate},
+		{"synth", "generate the synthetic partnership as files (--out) and/or load it into a database (--load)", runSynth},
 		{"user", "manage interactive accounts: add, list, disable, enable, reset-mfa", runUser},
 		{"apiclient", "manage machine clients and their bearer tokens: add, list, revoke", runAPIClient},
 		{"audit", "verify the audit log (audit verify) or sign a checkpoint now (audit checkpoint)", runAudit},

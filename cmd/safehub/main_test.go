@@ -69,7 +69,7 @@ func runCLI(t testing.TB, args ...string) result {
 
 func TestHelpListsEveryCommand(t *testing.T) {
 	t.Parallel()
-	want := []string{"demo", "serve", "migrate", "user", "apiclient", "audit", "version", "help"}
+	want := []string{"demo", "serve", "migrate", "synth", "user", "apiclient", "audit", "version", "help"}
 	var names []string
 	for _, c := range commands() {
 		names = append(names, c.name)
@@ -149,6 +149,7 @@ func TestEveryCommandTakesH(t *testing.T) {
 		{[]string{"demo"}, "Usage: safehub demo", []string{"-addr", "-data"}},
 		{[]string{"serve"}, "Usage: safehub serve", []string{"-addr", "-db", "-audit-key-file", "-checkpoint-file", "-tls-cert", "-tls-key", "-behind-tls-proxy", "-trusted-proxies", "-trusted-origins", "-log-format", "-log-level", "-idle-timeout", "-absolute-timeout", "-oidc-issuer", "-oidc-client-id", "-oidc-redirect-url", "-allow-demo-data", "-config-dump"}},
 		{[]string{"migrate"}, "Usage: safehub migrate", []string{"-db", "-status"}},
+		{[]string{"synth"}, "Usage: safehub synth", []string{"-scale", "-persons", "-seed", "-out", "-load", "-from", "-db", "-audit-key-file"}},
 		{[]string{"user"}, "Usage: safehub user add|list|disable|enable|reset-mfa", nil},
 		{[]string{"user", "add"}, "Usage: safehub user add", []string{"-db", "-audit-key-file", "-username", "-name", "-email", "-agency", "-areas", "-roles", "-password-file"}},
 		{[]string{"user", "list"}, "Usage: safehub user list", []string{"-db", "-audit-key-file"}},
