@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/safehub/safehub/internal/access"
 	"github.com/safehub/safehub/internal/hub"
@@ -65,10 +64,10 @@ func (a *App) ImportPersons(ctx context.Context, actor *access.Actor, source str
 		return rep, nil
 	}
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		for i, p := range persons {
-			if err := tx.CreatePerson(p); err != nil {
-				return fmt.Errorf("row %d: %w", i, err)
-			}
+		if err := tx.CreatePersons(persons); err != nil {
+			return err
+		}
+		for _, p := range persons {
 			e := event(ctx, actor, hub.ActCreate, "person", p.ID)
 			e.SubjectID, e.Detail = p.ID, "import: "+source
 			if err := tx.AppendAudit(e); err != nil {

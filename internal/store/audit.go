@@ -66,56 +66,132 @@ func (a *auditor) load(ctx context.Context, db *DB) error { return nil }
 // opened without a signer key.
 var ErrNoAuditKey = errors.New("audit log has no signer key: configure --audit-key-file")
 
-// AppendAudit appends e to the audit log inside the transaction: the entry,
-// its hashes in the tree, and (when the transaction commits) a newly signed
-// head. It sets e.Index. If it fails the caller must abandon the
-// transaction: a read that cannot be audited is refused.
+// AppendAudit appends e to the audit log as part of the transaction: the
+// entry, its hashes in the tree and a newly signed head are written when the
+// transaction commits (all of a transaction's events in one batch), so that
+// they stand or fall with the change or read they record. It sets e.Index
+// then. If the audit write fails, the whole transaction fails with a
+// hub.EUnavailable error: a read that cannot be audited is refused.
 func (tx *Tx) AppendAudit(e *hub.AuditEvent) error {
-	if err := tx.appendAudit(e); err != nil {
-		// Fail closed: whatever the cause, the caller's action is refused
-		// as "unavailable" (503), keeping the cause for the log.
-		return &wrapped{errAuditUnavailable, err}
-	}
-	return nil
-}
-
-var errAuditUnavailable = hub.Errorf(hub.EUnavailable, "the audit log cannot be written just now, so nothing was done; try again shortly")
-
-func (tx *Tx) appendAudit(e *hub.AuditEvent) error {
-	a := tx.db.audit
-	if a.signer == nil {
-		return ErrNoAuditKey
-	}
-	n, err := tx.lockAuditHead()
-	if err != nil {
-		return fmt.Errorf("audit head: %w", err)
+	if tx.db.audit.signer == nil {
+		return &wrapped{errAuditUnavailable, ErrNoAuditKey}
 	}
 	if e.Time.IsZero() {
 		e.Time = tx.now
 	}
 	e.Time = e.Time.UTC().Truncate(time.Microsecond)
-	salt := audit.NewSalt()
-	enc := audit.Encode(e, salt)
-	hashes, err := tlog.StoredHashes(n, enc, tx.hashReader())
-	if err != nil {
-		return fmt.Errorf("audit hashes: %w", err)
-	}
-	_, err = tx.exec(`INSERT INTO audit_events (idx, at, actor_id, actor_name, agency_id, role, action, object_type, object_id, subject_id, purpose, outcome, request_id, client, detail, salt)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		n, micros(e.Time), e.ActorID, e.ActorName, e.AgencyID, e.Role, e.Action, e.ObjectType, e.ObjectID, e.SubjectID, e.Purpose, e.Outcome, e.RequestID, e.Client, e.Detail, salt)
-	if err != nil {
-		return fmt.Errorf("insert audit event: %w", err)
-	}
-	base := tlog.StoredHashIndex(0, n)
-	for i, h := range hashes {
-		if _, err := tx.exec(`INSERT INTO audit_hashes (id, hash) VALUES (?, ?)`, base+int64(i), h[:]); err != nil {
-			return fmt.Errorf("insert audit hash: %w", err)
-		}
-	}
-	e.Index = n
-	tx.auditSize = n + 1
+	tx.pending = append(tx.pending, e)
 	tx.events++
 	return nil
+}
+
+var errAuditUnavailable = hub.Errorf(hub.EUnavailable, "the audit log cannot be written just now, so nothing was done; try again shortly")
+
+// auditRowsPerInsert bounds the rows of one multi-row INSERT, keeping the
+// number of parameters well inside both engines' limits.
+const auditRowsPerInsert = 200
+
+// writePending appends the transaction's pending events to the log: it
+// locks the head, computes each event's tree hashes (reading older hashes
+// from the table, newer ones from memory) and inserts events and hashes in
+// multi-row statements. It returns the new log size and a hash reader that
+// sees the new hashes.
+func (tx *Tx) writePending() (int64, tlog.HashReader, error) {
+	n, err := tx.lockAuditHead()
+	if err != nil {
+		return 0, nil, fmt.Errorf("audit head: %w", err)
+	}
+	r := &overlayReader{base: tx.hashReader(), added: map[int64]tlog.Hash{}}
+	type hashRow struct {
+		id int64
+		h  tlog.Hash
+	}
+	var hashes []hashRow
+	evArgs := make([]any, 0, len(tx.pending)*16)
+	for _, e := range tx.pending {
+		salt := audit.NewSalt()
+		hs, err := tlog.StoredHashes(n, audit.Encode(e, salt), r)
+		if err != nil {
+			return 0, nil, fmt.Errorf("audit hashes: %w", err)
+		}
+		base := tlog.StoredHashIndex(0, n)
+		for i, h := range hs {
+			r.added[base+int64(i)] = h
+			hashes = append(hashes, hashRow{base + int64(i), h})
+		}
+		e.Index = n
+		evArgs = append(evArgs, n, micros(e.Time), e.ActorID, e.ActorName, e.AgencyID, e.Role, e.Action, e.ObjectType, e.ObjectID, e.SubjectID, e.Purpose, e.Outcome, e.RequestID, e.Client, e.Detail, salt)
+		n++
+	}
+	const evCols = 16
+	for i := 0; i < len(evArgs); i += evCols * auditRowsPerInsert {
+		chunk := evArgs[i:min(len(evArgs), i+evCols*auditRowsPerInsert)]
+		q := `INSERT INTO audit_events (idx, at, actor_id, actor_name, agency_id, role, action, object_type, object_id, subject_id, purpose, outcome, request_id, client, detail, salt) VALUES ` +
+			valuesList(len(chunk)/evCols, evCols)
+		if _, err := tx.exec(q, chunk...); err != nil {
+			return 0, nil, fmt.Errorf("insert audit events: %w", err)
+		}
+	}
+	for i := 0; i < len(hashes); i += auditRowsPerInsert * 2 {
+		chunk := hashes[i:min(len(hashes), i+auditRowsPerInsert*2)]
+		args := make([]any, 0, 2*len(chunk))
+		for _, h := range chunk {
+			args = append(args, h.id, h.h[:])
+		}
+		if _, err := tx.exec(`INSERT INTO audit_hashes (id, hash) VALUES `+valuesList(len(chunk), 2), args...); err != nil {
+			return 0, nil, fmt.Errorf("insert audit hashes: %w", err)
+		}
+	}
+	tx.pending = nil
+	return n, r, nil
+}
+
+// valuesList renders "(?, ?), (?, ?)" for rows × cols placeholders.
+func valuesList(rows, cols int) string {
+	one := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	var b strings.Builder
+	b.Grow(rows * (len(one) + 2))
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+	}
+	return b.String()
+}
+
+// overlayReader reads tree hashes from memory when this transaction made
+// them and from the table otherwise.
+type overlayReader struct {
+	base  tlog.HashReader
+	added map[int64]tlog.Hash
+}
+
+func (o *overlayReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	var missing []int64
+	for _, x := range indexes {
+		if _, ok := o.added[x]; !ok {
+			missing = append(missing, x)
+		}
+	}
+	var got []tlog.Hash
+	if len(missing) > 0 {
+		var err error
+		if got, err = o.base.ReadHashes(missing); err != nil {
+			return nil, err
+		}
+	}
+	j := 0
+	for i, x := range indexes {
+		if h, ok := o.added[x]; ok {
+			out[i] = h
+			continue
+		}
+		out[i] = got[j]
+		j++
+	}
+	return out, nil
 }
 
 // lockAuditHead returns the current log size, holding the head row for the
@@ -126,9 +202,6 @@ func (tx *Tx) appendAudit(e *hub.AuditEvent) error {
 //
 //	(BEGIN IMMEDIATE), and has no FOR UPDATE.
 func (tx *Tx) lockAuditHead() (int64, error) {
-	if tx.events > 0 {
-		return tx.auditSize, nil
-	}
 	q := `SELECT size FROM audit_head WHERE id = 1`
 	if tx.db.engine == Postgres {
 		q += ` FOR UPDATE`
@@ -140,11 +213,15 @@ func (tx *Tx) lockAuditHead() (int64, error) {
 	return n, nil
 }
 
-// finish signs the new head and, when due, a checkpoint. It runs once per
-// transaction that appended events, just before commit.
+// finish writes the pending events and signs the new head and, when due, a
+// checkpoint. It runs once per transaction that appended events, just
+// before commit.
 func (a *auditor) finish(tx *Tx) error {
-	size := tx.auditSize
-	root, err := tlog.TreeHash(size, tx.hashReader())
+	size, reader, err := tx.writePending()
+	if err != nil {
+		return err
+	}
+	root, err := tlog.TreeHash(size, reader)
 	if err != nil {
 		return fmt.Errorf("audit tree hash: %w", err)
 	}

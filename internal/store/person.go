@@ -28,19 +28,46 @@ func scanPerson(s interface{ Scan(...any) error }, extra ...any) (*hub.Person, e
 // CreatePerson inserts a person with their names, addresses, phones and
 // identifiers. An identifier already held by another person gives a conflict
 // naming the identifier.
-func (tx *Tx) CreatePerson(p *hub.Person) error {
-	if p.ID == "" {
-		p.ID = hub.NewID()
+func (tx *Tx) CreatePerson(p *hub.Person) error { return tx.CreatePersons([]*hub.Person{p}) }
+
+// CreatePersons inserts a batch of persons with multi-row statements (one
+// per table per few hundred rows), for imports. It sets each person's ID (if
+// empty), version and times.
+func (tx *Tx) CreatePersons(ps []*hub.Person) error {
+	rows := make([][]any, 0, len(ps))
+	for _, p := range ps {
+		if p.ID == "" {
+			p.ID = hub.NewID()
+		}
+		p.Version, p.CreatedAt, p.UpdatedAt = 1, tx.now, tx.now
+		rows = append(rows, []any{p.ID, p.AreaID, p.OwnerAgencyID, p.GivenName, p.FamilyName, dateText(p.DateOfBirth), p.DOBEstimated, string(p.Sex), p.Gender, p.Ethnicity, p.Language,
+			string(p.Sensitivity), p.Synthetic, p.CreatedBy, p.Version, micros(p.CreatedAt), micros(p.UpdatedAt)})
 	}
-	p.Version, p.CreatedAt, p.UpdatedAt = 1, tx.now, tx.now
-	_, err := tx.exec(`INSERT INTO persons (id, area_id, owner_agency_id, given_name, family_name, date_of_birth, dob_estimated, sex, gender, ethnicity, language, sensitivity, synthetic, created_by, version, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.AreaID, p.OwnerAgencyID, p.GivenName, p.FamilyName, dateText(p.DateOfBirth), p.DOBEstimated, string(p.Sex), p.Gender, p.Ethnicity, p.Language,
-		string(p.Sensitivity), p.Synthetic, p.CreatedBy, p.Version, micros(p.CreatedAt), micros(p.UpdatedAt))
-	if err != nil {
+	if err := tx.insertRows(`INSERT INTO persons (id, area_id, owner_agency_id, given_name, family_name, date_of_birth, dob_estimated, sex, gender, ethnicity, language, sensitivity, synthetic, created_by, version, created_at, updated_at) VALUES `, rows); err != nil {
 		return err
 	}
-	return tx.insertPersonParts(p)
+	return tx.insertPersonParts(ps)
+}
+
+// insertRows runs a multi-row INSERT (prefix ends with "VALUES ") for rows,
+// in chunks that keep the parameter count well inside both engines' limits.
+func (tx *Tx) insertRows(prefix string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	cols := len(rows[0])
+	per := max(1, 4000/cols)
+	for i := 0; i < len(rows); i += per {
+		chunk := rows[i:min(len(rows), i+per)]
+		args := make([]any, 0, len(chunk)*cols)
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		if _, err := tx.exec(prefix+valuesList(len(chunk), cols), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // UpdatePerson replaces every field and part of p if p.Version is current,
@@ -62,7 +89,7 @@ func (tx *Tx) UpdatePerson(p *hub.Person) error {
 			return err
 		}
 	}
-	if err := tx.insertPersonParts(p); err != nil {
+	if err := tx.insertPersonParts([]*hub.Person{p}); err != nil {
 		return err
 	}
 	p.Version++
@@ -70,46 +97,78 @@ func (tx *Tx) UpdatePerson(p *hub.Person) error {
 	return nil
 }
 
-func (tx *Tx) insertPersonParts(p *hub.Person) error {
-	names := append([]hub.Alias{{GivenName: p.GivenName, FamilyName: p.FamilyName, Kind: "name"}}, p.Aliases...)
-	keys := map[string]bool{}
-	for i, n := range names {
-		if _, err := tx.exec(`INSERT INTO person_names (person_id, seq, kind, given_name, family_name) VALUES (?, ?, ?, ?, ?)`,
-			p.ID, i, n.Kind, n.GivenName, n.FamilyName); err != nil {
-			return err
+func (tx *Tx) insertPersonParts(ps []*hub.Person) error {
+	var names, keys, addrs, phones, idents [][]any
+	for _, p := range ps {
+		all := append([]hub.Alias{{GivenName: p.GivenName, FamilyName: p.FamilyName, Kind: "name"}}, p.Aliases...)
+		seen := map[string]bool{}
+		for i, n := range all {
+			names = append(names, []any{p.ID, i, n.Kind, n.GivenName, n.FamilyName})
+			for _, k := range NameKeys(n.GivenName, n.FamilyName) {
+				seen[k] = true
+			}
 		}
-		for _, k := range NameKeys(n.GivenName, n.FamilyName) {
-			keys[k] = true
+		for _, k := range sortedKeys(seen) {
+			keys = append(keys, []any{p.ID, k})
 		}
-	}
-	for _, k := range sortedKeys(keys) {
-		if _, err := tx.exec(`INSERT INTO person_name_keys (person_id, name_key) VALUES (?, ?)`, p.ID, k); err != nil {
-			return err
+		for i, a := range p.Addresses {
+			addrs = append(addrs, []any{p.ID, i, a.Line1, a.Line2, a.Town, a.Postcode, dateText(a.From), dateText(a.To)})
 		}
-	}
-	for i, a := range p.Addresses {
-		if _, err := tx.exec(`INSERT INTO person_addresses (person_id, seq, line1, line2, town, postcode, from_date, to_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			p.ID, i, a.Line1, a.Line2, a.Town, a.Postcode, dateText(a.From), dateText(a.To)); err != nil {
-			return err
+		for i, ph := range p.Phones {
+			phones = append(phones, []any{p.ID, i, ph.Number, ph.Kind, dateText(ph.From), dateText(ph.To)})
 		}
-	}
-	for i, ph := range p.Phones {
-		if _, err := tx.exec(`INSERT INTO person_phones (person_id, seq, number, kind, from_date, to_date) VALUES (?, ?, ?, ?, ?, ?)`,
-			p.ID, i, ph.Number, ph.Kind, dateText(ph.From), dateText(ph.To)); err != nil {
-			return err
+		for _, id := range p.Identifiers {
+			idents = append(idents, []any{p.ID, string(id.Kind), id.Value})
 		}
 	}
-	for _, id := range p.Identifiers {
-		_, err := tx.exec(`INSERT INTO person_identifiers (person_id, kind, value) VALUES (?, ?, ?)`, p.ID, string(id.Kind), id.Value)
-		if hub.ErrorCode(err) == hub.EConflict {
-			return &hub.Error{Code: hub.EConflict, Field: "identifiers." + string(id.Kind),
-				Message: fmt.Sprintf("another person record already has this %s; search for it before creating a new record", id.Kind.Label())}
-		}
-		if err != nil {
-			return err
+	if err := tx.insertRows(`INSERT INTO person_names (person_id, seq, kind, given_name, family_name) VALUES `, names); err != nil {
+		return err
+	}
+	if err := tx.insertRows(`INSERT INTO person_name_keys (person_id, name_key) VALUES `, keys); err != nil {
+		return err
+	}
+	if err := tx.insertRows(`INSERT INTO person_addresses (person_id, seq, line1, line2, town, postcode, from_date, to_date) VALUES `, addrs); err != nil {
+		return err
+	}
+	if err := tx.insertRows(`INSERT INTO person_phones (person_id, seq, number, kind, from_date, to_date) VALUES `, phones); err != nil {
+		return err
+	}
+	err := tx.insertRows(`INSERT INTO person_identifiers (person_id, kind, value) VALUES `, idents)
+	if hub.ErrorCode(err) == hub.EConflict {
+		return tx.identifierConflict(ps)
+	}
+	return err
+}
+
+// identifierConflict finds which identifier of ps is already held (by
+// another person, or twice within the batch) and says so, naming it. The
+// transaction is already failed on PostgreSQL, so it looks at the batch
+// and at what was committed before it, through a fresh read.
+func (tx *Tx) identifierConflict(ps []*hub.Person) error {
+	seen := map[hub.Identifier]bool{}
+	for _, p := range ps {
+		for _, id := range p.Identifiers {
+			if seen[id] {
+				return identConflict(id.Kind)
+			}
+			seen[id] = true
 		}
 	}
-	return nil
+	for _, p := range ps {
+		for _, id := range p.Identifiers {
+			var n int
+			err := tx.db.db.QueryRowContext(tx.ctx, tx.db.rebind(`SELECT COUNT(*) FROM person_identifiers WHERE kind = ? AND value = ? AND person_id <> ?`), string(id.Kind), id.Value, p.ID).Scan(&n)
+			if err == nil && n > 0 {
+				return identConflict(id.Kind)
+			}
+		}
+	}
+	return hub.Errorf(hub.EConflict, "another person record already has one of these identifiers; search for it before creating a new record")
+}
+
+func identConflict(k hub.IdentifierKind) error {
+	return &hub.Error{Code: hub.EConflict, Field: "identifiers." + string(k),
+		Message: fmt.Sprintf("another person record already has this %s; search for it before creating a new record", k.Label())}
 }
 
 // Person returns the person with the given id, with every part.

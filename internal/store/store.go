@@ -201,10 +201,10 @@ type Tx struct {
 	ctx   context.Context
 	now   time.Time
 	after []func()
-	// events counts audit events appended in this transaction; auditSize is
-	// the log size after them.
-	events    int
-	auditSize int64
+	// events counts audit events appended in this transaction; pending
+	// holds them until they are written, just before commit.
+	events  int
+	pending []*hub.AuditEvent
 }
 
 // Now returns the transaction's time.
