@@ -84,12 +84,12 @@ func TestBrowser(t *testing.T) {
 	b.Do(t, step,
 		chromedp.Navigate(url+"/persons"),
 		chromedp.WaitVisible(chromedp.CSS("#q")),
-		chromedp.SendKeys(chromedp.CSS("#q"), target.FamilyName),
+		chromedp.SendKeys(chromedp.CSS("#q"), target.GivenName+" "+target.FamilyName),
 		chromedp.Click(chromedp.CSS("#search")),
 		chromedp.WaitVisible(chromedp.CSS(link)),
 	)
 	if n := browsertest.Run(t, b, step, chromedp.Text(chromedp.CSS("#result-count"))); !strings.HasPrefix(n, "1 person found") {
-		t.Errorf("searching for %q: %q, want 1 person found", target.FamilyName, n)
+		t.Errorf("searching for %q: %q, want 1 person found", target.Name(), n)
 	}
 	b.Do(t, step,
 		chromedp.Click(chromedp.CSS(link)),
@@ -182,8 +182,8 @@ func demoPassword(t *testing.T, username string) string {
 	return ""
 }
 
-// pickPerson chooses a seeded person whose surname no one else has, so a
-// search by surname finds exactly them.
+// pickPerson chooses a seeded person whose full name no one else matches,
+// so a search by that name finds exactly them.
 func pickPerson(t *testing.T, db *store.DB) *hub.Person {
 	t.Helper()
 	rows, err := db.SQL().Query(`SELECT id, given_name, family_name, sensitivity FROM persons ORDER BY id`)
@@ -202,21 +202,26 @@ func pickPerson(t *testing.T, db *store.DB) *hub.Person {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	count := map[string]int{}
+	// A person whose full name finds only them, as the search matches each
+	// word against every name a person is known by.
 	for _, p := range ps {
-		// Surnames that prefix another ("Smith", "Smith-Jones") match both.
-		for _, q := range ps {
-			if strings.HasPrefix(strings.ToLower(q.FamilyName), strings.ToLower(p.FamilyName)) {
-				count[p.FamilyName]++
-			}
+		if p.Sensitivity == hub.SensitivityRestricted {
+			continue
 		}
-	}
-	for _, p := range ps {
-		if count[p.FamilyName] == 1 && p.Sensitivity != hub.SensitivityRestricted {
+		var n int
+		err := db.Read(context.Background(), func(tx *store.Tx) error {
+			var err error
+			_, n, err = tx.FindPersons(store.PersonFilter{Name: p.GivenName + " " + p.FamilyName, Scope: store.PersonScope{AllAreas: true, Restricted: true}, Limit: 5})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
 			return p
 		}
 	}
-	t.Fatalf("no seeded person has a surname of their own among %d", len(ps))
+	t.Fatal("no person with a unique name in the demo")
 	return nil
 }
 
