@@ -583,7 +583,15 @@ func (a *App) CanBreakGlass(actor *access.Actor) bool {
 // PersonAccessLog returns who looked at a person's record, newest first,
 // for auditors and the record's lead practitioner. Reading it is audited.
 func (a *App) PersonAccessLog(ctx context.Context, actor *access.Actor, personID string, limit int) ([]*hub.AuditEvent, error) {
+	_, events, err := a.PersonAccessHistory(ctx, actor, personID, limit)
+	return events, err
+}
+
+// PersonAccessHistory is PersonAccessLog with the person the log is about,
+// for pages that name them.
+func (a *App) PersonAccessHistory(ctx context.Context, actor *access.Actor, personID string, limit int) (*hub.Person, []*hub.AuditEvent, error) {
 	var out []*hub.AuditEvent
+	var person *hub.Person
 	var denied bool
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
 		p, err := tx.Person(personID)
@@ -602,13 +610,14 @@ func (a *App) PersonAccessLog(ctx context.Context, actor *access.Actor, personID
 		if err != nil {
 			return err
 		}
+		person = p
 		return tx.AppendAudit(e)
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if denied {
-		return nil, hub.NotFound("person")
+		return nil, nil, hub.NotFound("person")
 	}
-	return out, nil
+	return person, out, nil
 }

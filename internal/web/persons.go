@@ -306,12 +306,12 @@ func (h *Handler) personAccess(w http.ResponseWriter, r *http.Request) {
 		h.RenderError(w, r, hub.Invalid("id", "is not a record identifier"))
 		return
 	}
-	events, err := h.app.PersonAccessLog(r.Context(), a, id, 200)
+	person, events, err := h.app.PersonAccessHistory(r.Context(), a, id, 200)
 	if err != nil {
 		h.failed(w, r, err)
 		return
 	}
-	p := accessPage{Page: h.page(r, "Who has looked at this record", "/persons"), Events: events}
+	p := accessPage{Page: h.page(r, "Who has looked at this record", "/persons"), PersonName: person.Name(), Events: events}
 	p.Back = "/persons/" + id
 	h.render(w, r, http.StatusOK, "person_access", p)
 }
