@@ -140,15 +140,21 @@ func (m *Main) Open(ctx context.Context) error {
 	return nil
 }
 
-// sweepSessions deletes expired sessions every few minutes.
+// sweepSessions deletes expired sessions every few minutes, and refreshes
+// the query planner's statistics every hour.
 func (m *Main) sweepSessions(ctx context.Context) {
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
-	for {
+	for n := 1; ; n++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			if n%12 == 0 {
+				if err := m.DB.Optimize(ctx); err != nil && ctx.Err() == nil {
+					m.Log.Warn("optimize failed", "err", err)
+				}
+			}
 			now := m.App.Now()
 			err := m.DB.Tx(ctx, func(tx *store.Tx) error {
 				_, err := tx.DeleteExpiredSessions(now, now.Add(-m.App.Config().IdleTimeout))

@@ -510,3 +510,71 @@ func (a *App) AuthenticateToken(ctx context.Context, token string) (*access.Acto
 	}
 	return actor, c, nil
 }
+
+// PersonalTokens lists the principal's own API tokens.
+func (a *App) PersonalTokens(ctx context.Context, p *Principal) ([]*hub.APIClient, error) {
+	var out []*hub.APIClient
+	err := a.db.Read(ctx, func(tx *store.Tx) error {
+		all, err := tx.APIClients()
+		if err != nil {
+			return err
+		}
+		for _, c := range all {
+			if c.UserID == p.User.ID {
+				out = append(out, c)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CreatePersonalToken gives the principal a bearer token for scripts that
+// acts as them, limited to the scopes chosen (person:read, person:write;
+// flag look-ups are for health systems' machine clients only). The token
+// is shown once.
+func (a *App) CreatePersonalToken(ctx context.Context, p *Principal, name string, scopes []hub.Scope) (*hub.APIClient, string, error) {
+	if len(scopes) == 0 {
+		return nil, "", hub.Invalid("scopes", "choose at least one scope")
+	}
+	for _, s := range scopes {
+		if s != hub.ScopePersonRead && s != hub.ScopePersonWrite {
+			return nil, "", hub.Invalid("scopes", "personal tokens may have person:read and person:write only")
+		}
+	}
+	token, hash := auth.NewToken(apiTokenPrefix)
+	c := &hub.APIClient{Name: strings.TrimSpace(name), Setting: "personal token", AgencyID: p.User.AgencyID, UserID: p.User.ID, Scopes: scopes,
+		TokenHash: hash, TokenPrefix: token[:len(apiTokenPrefix)+6]}
+	if err := c.Validate(); err != nil {
+		return nil, "", err
+	}
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateAPIClient(c); err != nil {
+			return err
+		}
+		e := event(ctx, p.Actor, hub.ActCreate, "api_client", c.ID)
+		e.Detail = "personal token; scopes " + joinScopes(c.Scopes)
+		return tx.AppendAudit(e)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return c, token, nil
+}
+
+// RevokePersonalToken revokes one of the principal's own tokens.
+func (a *App) RevokePersonalToken(ctx context.Context, p *Principal, id string) error {
+	return a.db.Tx(ctx, func(tx *store.Tx) error {
+		c, err := tx.APIClient(id)
+		if err != nil {
+			return err
+		}
+		if c.UserID != p.User.ID {
+			return hub.NotFound("api client")
+		}
+		if err := tx.RevokeAPIClient(id); err != nil {
+			return err
+		}
+		return tx.AppendAudit(event(ctx, p.Actor, hub.ActRevoke, "api_client", id))
+	})
+}

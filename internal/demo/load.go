@@ -161,7 +161,11 @@ func LoadPersons(ctx context.Context, a *app.App, p *Partnership, open Opener, p
 	if err != nil {
 		return created, err
 	}
-	return created, flush()
+	if err := flush(); err != nil {
+		return created, err
+	}
+	// Fresh statistics, so searches over the new records plan well.
+	return created, a.DB().Optimize(ctx)
 }
 
 // readCSV calls fn with each row of a synthetic file as a map from column

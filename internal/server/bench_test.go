@@ -14,9 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safehub/safehub/internal/app"
 	"github.com/safehub/safehub/internal/apptest"
 	"github.com/safehub/safehub/internal/demo"
 	"github.com/safehub/safehub/internal/hub"
+	"github.com/safehub/safehub/internal/store"
 	"github.com/safehub/safehub/internal/store/pgtest"
 	"github.com/safehub/safehub/internal/synth"
 )
@@ -36,6 +38,9 @@ func BenchmarkPersonSearchHTTP(b *testing.B) {
 			env := apptest.New(b, engine, apptest.Options{})
 			queries := loadCounty(b, env)
 			c := env.SignInRole(b, hub.RolePractitioner)
+			if testing.Verbose() {
+				probe(b, env, queries)
+			}
 			r := rand.New(rand.NewPCG(1, 2))
 			var lat []time.Duration
 			b.ResetTimer()
@@ -92,6 +97,7 @@ func loadCounty(b *testing.B, env *apptest.Env) []url.Values {
 	}
 	b.Logf("loaded %d persons in %s", n, time.Since(start).Round(time.Millisecond))
 
+
 	rd := csv.NewReader(bytes.NewReader(mem.Bytes("truth_persons.csv")))
 	header, err := rd.Read()
 	if err != nil {
@@ -131,4 +137,27 @@ func loadCounty(b *testing.B, env *apptest.Env) []url.Values {
 		b.Fatal(fmt.Sprintf("no queries from %d rows", len(qs)))
 	}
 	return qs
+}
+
+func probe(b *testing.B, env *apptest.Env, qs []url.Values) {
+	ctx := context.Background()
+	actor := env.RoleActor(hub.RolePractitioner)
+	start := time.Now()
+	for _, q := range qs[:100] {
+		if _, err := env.App.SearchPersons(ctx, actor, app.PersonQuery{Text: q.Get("q"), DateOfBirth: q.Get("dob")}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("app-level: %s per search", time.Since(start)/100)
+	start = time.Now()
+	for _, q := range qs[:100] {
+		err := env.Store.Read(ctx, func(tx *store.Tx) error {
+			_, _, err := tx.FindPersons(store.PersonFilter{Name: q.Get("q"), Scope: store.PersonScope{AreaIDs: actor.AreaIDs}, Limit: 25})
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("store-level: %s per search", time.Since(start)/100)
 }

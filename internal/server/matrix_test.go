@@ -114,6 +114,9 @@ var matrix = map[string]expect{
 	"GET /account":                      {auth: httpx.Session, action: access.Account, allow: everyone, ok: codes{200}},
 	"POST /account/password":            {auth: httpx.Session, action: access.Account, allow: everyone, ok: codes{400}},
 	"POST /account/sessions/end-others": {auth: httpx.Session, action: access.Account, allow: everyone, ok: codes{200}},
+	"POST /account/tokens":              {auth: httpx.Session, action: access.Account, allow: everyone, ok: codes{400}},
+	// Another's token (here, any id not one of the actor's own) is not found.
+	"POST /account/tokens/{id}/revoke": {auth: httpx.Session, action: access.Account, allow: everyone, ok: codes{404}},
 
 	// Web: persons.
 	"GET /persons":           {auth: httpx.Session, action: access.PersonSearch, allow: readers, ok: codes{200}},

@@ -109,7 +109,7 @@ func (tx *Tx) insertPersonParts(ps []*hub.Person) error {
 			}
 		}
 		for _, k := range sortedKeys(seen) {
-			keys = append(keys, []any{p.ID, k})
+			keys = append(keys, []any{p.ID, k, p.AreaID, p.Sensitivity == hub.SensitivityRestricted})
 		}
 		for i, a := range p.Addresses {
 			addrs = append(addrs, []any{p.ID, i, a.Line1, a.Line2, a.Town, a.Postcode, dateText(a.From), dateText(a.To)})
@@ -124,7 +124,7 @@ func (tx *Tx) insertPersonParts(ps []*hub.Person) error {
 	if err := tx.insertRows(`INSERT INTO person_names (person_id, seq, kind, given_name, family_name) VALUES `, names); err != nil {
 		return err
 	}
-	if err := tx.insertRows(`INSERT INTO person_name_keys (person_id, name_key) VALUES `, keys); err != nil {
+	if err := tx.insertRows(`INSERT INTO person_name_keys (person_id, name_key, area_id, restricted) VALUES `, keys); err != nil {
 		return err
 	}
 	if err := tx.insertRows(`INSERT INTO person_addresses (person_id, seq, line1, line2, town, postcode, from_date, to_date) VALUES `, addrs); err != nil {
@@ -249,13 +249,30 @@ const keyUpper = "\U0010FFFF"
 func (tx *Tx) FindPersons(f PersonFilter) ([]*hub.Person, int, error) {
 	var where []string
 	var args []any
+	s := f.Scope
+	// When the scope is areas alone, apply it inside the name-key index:
+	// only keys of persons in those areas (and not restricted, unless
+	// allowed) are read, and persons are fetched only for those.
+	var keyScope string
+	var keyArgs []any
+	if len(s.IDs) == 0 && !s.AllAreas && len(s.AreaIDs) > 0 {
+		keyScope = ` AND area_id IN (?` + strings.Repeat(`, ?`, len(s.AreaIDs)-1) + `)`
+		for _, a := range s.AreaIDs {
+			keyArgs = append(keyArgs, a)
+		}
+		if !s.Restricted {
+			keyScope += ` AND restricted = ?`
+			keyArgs = append(keyArgs, false)
+		}
+	}
 	for _, w := range strings.Fields(f.Name) {
 		k := ident.NameKey(w)
 		if k == "" {
 			continue
 		}
-		where = append(where, `p.id IN (SELECT person_id FROM person_name_keys WHERE name_key >= ? AND name_key < ?)`)
+		where = append(where, `p.id IN (SELECT person_id FROM person_name_keys WHERE name_key >= ? AND name_key < ?`+keyScope+`)`)
 		args = append(args, k, k+keyUpper)
+		args = append(args, keyArgs...)
 	}
 	if !f.DateOfBirth.IsZero() {
 		where = append(where, `p.date_of_birth = ?`)
@@ -277,33 +294,36 @@ func (tx *Tx) FindPersons(f PersonFilter) ([]*hub.Person, int, error) {
 		return nil, 0, hub.Invalid("q", "give a name, a date of birth or an identifier to search for")
 	}
 	// Scope: the areas the actor works in, plus explicitly allowed records.
-	s := f.Scope
-	inIDs := ""
-	if len(s.IDs) > 0 {
-		inIDs = `p.id IN (?` + strings.Repeat(`, ?`, len(s.IDs)-1) + `)`
-	}
-	var scope []string
-	if s.AllAreas {
-		scope = append(scope, `1 = 1`)
-	} else if len(s.AreaIDs) > 0 {
-		scope = append(scope, `p.area_id IN (?`+strings.Repeat(`, ?`, len(s.AreaIDs)-1)+`)`)
-		for _, a := range s.AreaIDs {
-			args = append(args, a)
+	// When the name keys already carry it, it is not repeated here (which
+	// also keeps the planner from scanning the area instead).
+	if keyScope == "" || !strings.Contains(strings.Join(where, " "), "person_name_keys") {
+		inIDs := ""
+		if len(s.IDs) > 0 {
+			inIDs = `p.id IN (?` + strings.Repeat(`, ?`, len(s.IDs)-1) + `)`
 		}
-	}
-	if !s.Restricted && len(scope) > 0 {
-		scope[0] = `(` + scope[0] + ` AND p.sensitivity = 'normal')`
-	}
-	if inIDs != "" {
-		scope = append(scope, inIDs)
-		for _, id := range s.IDs {
-			args = append(args, id)
+		var scope []string
+		if s.AllAreas {
+			scope = append(scope, `1 = 1`)
+		} else if len(s.AreaIDs) > 0 {
+			scope = append(scope, `p.area_id IN (?`+strings.Repeat(`, ?`, len(s.AreaIDs)-1)+`)`)
+			for _, a := range s.AreaIDs {
+				args = append(args, a)
+			}
 		}
+		if !s.Restricted && len(scope) > 0 {
+			scope[0] = `(` + scope[0] + ` AND p.sensitivity = 'normal')`
+		}
+		if inIDs != "" {
+			scope = append(scope, inIDs)
+			for _, id := range s.IDs {
+				args = append(args, id)
+			}
+		}
+		if len(scope) == 0 {
+			return nil, 0, nil
+		}
+		where = append(where, `(`+strings.Join(scope, ` OR `)+`)`)
 	}
-	if len(scope) == 0 {
-		return nil, 0, nil
-	}
-	where = append(where, `(`+strings.Join(scope, ` OR `)+`)`)
 
 	q := `SELECT ` + personColumns + `, COUNT(*) OVER () FROM persons p WHERE ` + strings.Join(where, ` AND `) +
 		` ORDER BY p.family_name, p.given_name, p.date_of_birth, p.id` + limitOffset(f.Limit, f.Offset, 200)

@@ -19,6 +19,9 @@ type accountPage struct {
 	AgencyName  string
 	Sessions    []sessionRow
 	MinPassword int
+	Tokens      []*hub.APIClient
+	// NewToken is shown once, right after it is made.
+	NewToken string
 }
 
 func (h *Handler) accountPage(r *http.Request) (*accountPage, error) {
@@ -34,7 +37,65 @@ func (h *Handler) accountPage(r *http.Request) (*accountPage, error) {
 	for _, s := range ss {
 		p.Sessions = append(p.Sessions, sessionRow{Session: s, Current: bytes.Equal(s.IDHash, pr.Session.IDHash)})
 	}
+	if p.Tokens, err = h.app.PersonalTokens(r.Context(), pr); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) {
+	pr := httpx.PrincipalFrom(r.Context())
+	if err := parseForm(r); err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	var scopes []hub.Scope
+	if checked(r, "scope_person_read") {
+		scopes = append(scopes, hub.ScopePersonRead)
+	}
+	if checked(r, "scope_person_write") {
+		scopes = append(scopes, hub.ScopePersonWrite)
+	}
+	_, token, err := h.app.CreatePersonalToken(r.Context(), pr, value(r, "token_name"), scopes)
+	if err != nil && httpx.Status(err) >= 500 {
+		h.RenderError(w, r, err)
+		return
+	}
+	p, perr := h.accountPage(r)
+	if perr != nil {
+		h.RenderError(w, r, perr)
+		return
+	}
+	if err != nil {
+		if f := hub.ErrorField(err); f == "name" {
+			err = &hub.Error{Code: hub.ErrorCode(err), Field: "token_name", Message: hub.ErrorMessage(err)}
+		}
+		p.SetError(err)
+		h.render(w, r, httpx.Status(err), "account", p)
+		return
+	}
+	p.NewToken = token
+	h.render(w, r, http.StatusOK, "account", p)
+}
+
+func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request) {
+	pr := httpx.PrincipalFrom(r.Context())
+	id := r.PathValue("id")
+	if !hub.ValidID(id) {
+		h.RenderError(w, r, hub.Invalid("id", "is not a record identifier"))
+		return
+	}
+	if err := h.app.RevokePersonalToken(r.Context(), pr, id); err != nil {
+		h.failed(w, r, err)
+		return
+	}
+	p, err := h.accountPage(r)
+	if err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	p.Flash = "The token has been revoked."
+	h.render(w, r, http.StatusOK, "account", p)
 }
 
 func (h *Handler) account(w http.ResponseWriter, r *http.Request) {

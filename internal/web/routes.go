@@ -25,6 +25,8 @@ func (h *Handler) Routes() []httpx.Route {
 		{Pattern: "GET /account", Auth: httpx.Session, Action: access.Account, Handler: f(h.account)},
 		{Pattern: "POST /account/password", Auth: httpx.Session, Action: access.Account, Handler: f(h.changePassword)},
 		{Pattern: "POST /account/sessions/end-others", Auth: httpx.Session, Action: access.Account, Handler: f(h.endOtherSessions)},
+		{Pattern: "POST /account/tokens", Auth: httpx.Session, Action: access.Account, Handler: f(h.createToken)},
+		{Pattern: "POST /account/tokens/{id}/revoke", Auth: httpx.Session, Action: access.Account, Handler: f(h.revokeToken)},
 
 		{Pattern: "GET /persons", Auth: httpx.Session, Action: access.PersonSearch, Handler: f(h.searchForm)},
 		{Pattern: "POST /persons/search", Auth: httpx.Session, Action: access.PersonSearch, Handler: f(h.search)},

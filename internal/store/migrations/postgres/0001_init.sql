@@ -102,13 +102,17 @@ CREATE TABLE person_names (
 
 -- Search keys: ident.NameKey of every word of every name a person is known
 -- by, and of each whole given and family name ("Mary Ann" gives "mary",
--- "ann" and "maryann"), for indexed prefix search.
+-- "ann" and "maryann"), for indexed prefix search. The person's area and
+-- sensitivity are copied here (and rewritten with the keys on every
+-- update) so that a search's scope is applied inside the index.
 CREATE TABLE person_name_keys (
-	person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
-	name_key  TEXT COLLATE "C" NOT NULL,
+	person_id  TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+	name_key   TEXT COLLATE "C" NOT NULL,
+	area_id    TEXT NOT NULL,
+	restricted BOOLEAN NOT NULL,
 	PRIMARY KEY (person_id, name_key)
 );
-CREATE INDEX person_name_keys_key ON person_name_keys(name_key);
+CREATE INDEX person_name_keys_key ON person_name_keys(name_key, area_id, restricted, person_id);
 
 CREATE TABLE person_addresses (
 	person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,

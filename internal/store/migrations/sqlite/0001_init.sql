@@ -68,6 +68,9 @@ CREATE TABLE api_clients (
 	last_used_at INTEGER NOT NULL DEFAULT 0
 );
 
+-- SQLite only: persons and person_name_keys are WITHOUT ROWID tables, so a
+-- lookup by their text primary key is one b-tree descent, not two (the
+-- PostgreSQL migration has plain tables with the same columns).
 CREATE TABLE persons (
 	id              TEXT PRIMARY KEY,
 	area_id         TEXT NOT NULL REFERENCES areas(id),
@@ -86,7 +89,7 @@ CREATE TABLE persons (
 	version         INTEGER NOT NULL DEFAULT 1,
 	created_at      INTEGER NOT NULL,
 	updated_at      INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX persons_area_dob ON persons(area_id, date_of_birth);
 CREATE INDEX persons_dob ON persons(date_of_birth);
 
@@ -102,13 +105,17 @@ CREATE TABLE person_names (
 
 -- Search keys: ident.NameKey of every word of every name a person is known
 -- by, and of each whole given and family name ("Mary Ann" gives "mary",
--- "ann" and "maryann"), for indexed prefix search.
+-- "ann" and "maryann"), for indexed prefix search. The person's area and
+-- sensitivity are copied here (and rewritten with the keys on every
+-- update) so that a search's scope is applied inside the index.
 CREATE TABLE person_name_keys (
-	person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
-	name_key  TEXT NOT NULL,
+	person_id  TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+	name_key   TEXT NOT NULL,
+	area_id    TEXT NOT NULL,
+	restricted BOOLEAN NOT NULL,
 	PRIMARY KEY (person_id, name_key)
-);
-CREATE INDEX person_name_keys_key ON person_name_keys(name_key);
+) WITHOUT ROWID;
+CREATE INDEX person_name_keys_key ON person_name_keys(name_key, area_id, restricted, person_id);
 
 CREATE TABLE person_addresses (
 	person_id TEXT NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
