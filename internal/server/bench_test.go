@@ -97,7 +97,6 @@ func loadCounty(b *testing.B, env *apptest.Env) []url.Values {
 	}
 	b.Logf("loaded %d persons in %s", n, time.Since(start).Round(time.Millisecond))
 
-
 	rd := csv.NewReader(bytes.NewReader(mem.Bytes("truth_persons.csv")))
 	header, err := rd.Read()
 	if err != nil {
