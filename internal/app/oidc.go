@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/safehub/safehub/internal/auth"
 	"github.com/safehub/safehub/internal/hub"
 	"github.com/safehub/safehub/internal/store"
 )
@@ -51,39 +50,15 @@ func (a *App) SignInOIDC(ctx context.Context, issuer, subject string, mfa bool) 
 	if u.Disabled {
 		return refuse(u, "oidc: account disabled")
 	}
-	ri := Request(ctx)
-	token, hash := auth.NewToken(sessionTokenPrefix)
-	var s *hub.Session
-	err = a.db.Tx(ctx, func(tx *store.Tx) error {
-		s = &hub.Session{
-			IDHash:     hash,
-			UserID:     u.ID,
-			MFAPending: a.cfg.RequireMFA && !mfa,
-			CreatedAt:  tx.Now(),
-			LastSeenAt: tx.Now(),
-			ExpiresAt:  tx.Now().Add(a.cfg.AbsoluteTimeout),
-			Client:     ri.Client,
-			UserAgent:  truncate(ri.UserAgent, 200),
-		}
-		if err := tx.CreateSession(s); err != nil {
-			return err
-		}
-		e := event(ctx, nil, hub.ActLogin, "user", u.ID)
-		e.ActorID, e.ActorName, e.AgencyID, e.Role = u.ID, u.Username, u.AgencyID, firstRole(u)
-		switch {
-		case s.MFAPending:
-			e.Detail = "oidc; second factor pending"
-		case mfa:
-			e.Detail = "oidc; second factor at identity provider"
-		default:
-			e.Detail = "oidc"
-		}
-		return tx.AppendAudit(e)
-	})
-	if err != nil {
-		return nil, err
+	pending := a.cfg.RequireMFA && !mfa
+	detail := "oidc"
+	switch {
+	case pending:
+		detail = "oidc; second factor pending"
+	case mfa:
+		detail = "oidc; second factor at identity provider"
 	}
-	return &Login{Token: token, User: u, Session: s}, nil
+	return a.openSession(ctx, u, pending, detail, nil)
 }
 
 // RecordOIDCFailure audits an identity-provider sign-in that the web surface

@@ -102,25 +102,49 @@ func (a *App) SignIn(ctx context.Context, username, password string) (*Login, er
 	for _, k := range keys {
 		a.throttle.Success(k)
 	}
+	var rehashed string
+	if rehash {
+		if h, err := a.hasher.Hash(password); err == nil {
+			rehashed = h
+		}
+	}
+	detail := "password"
+	if a.cfg.RequireMFA {
+		detail = "password; second factor pending"
+	}
+	return a.openSession(ctx, u, a.cfg.RequireMFA, detail, func(tx *store.Tx) error {
+		if rehashed == "" {
+			return nil
+		}
+		cur, err := tx.User(u.ID)
+		if err != nil {
+			return err
+		}
+		cur.PasswordHash = rehashed
+		if err := tx.UpdateUser(cur); err != nil && !errors.Is(err, hub.ErrConflict) {
+			return err
+		}
+		return nil
+	})
+}
+
+// openSession starts a session for u after a successful first factor
+// (password or identity provider): a new random token, the session row and
+// the "login" audit event, in one transaction with whatever also does.
+func (a *App) openSession(ctx context.Context, u *hub.User, mfaPending bool, detail string, also func(tx *store.Tx) error) (*Login, error) {
+	ri := Request(ctx)
 	token, hash := auth.NewToken(sessionTokenPrefix)
 	var s *hub.Session
-	err = a.db.Tx(ctx, func(tx *store.Tx) error {
-		if rehash {
-			cur, err := tx.User(u.ID)
-			if err != nil {
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		if also != nil {
+			if err := also(tx); err != nil {
 				return err
-			}
-			if h, err := a.hasher.Hash(password); err == nil {
-				cur.PasswordHash = h
-				if err := tx.UpdateUser(cur); err != nil && !errors.Is(err, hub.ErrConflict) {
-					return err
-				}
 			}
 		}
 		s = &hub.Session{
 			IDHash:     hash,
 			UserID:     u.ID,
-			MFAPending: a.cfg.RequireMFA,
+			MFAPending: mfaPending,
 			CreatedAt:  tx.Now(),
 			LastSeenAt: tx.Now(),
 			ExpiresAt:  tx.Now().Add(a.cfg.AbsoluteTimeout),
@@ -132,10 +156,7 @@ func (a *App) SignIn(ctx context.Context, username, password string) (*Login, er
 		}
 		e := event(ctx, nil, hub.ActLogin, "user", u.ID)
 		e.ActorID, e.ActorName, e.AgencyID, e.Role = u.ID, u.Username, u.AgencyID, firstRole(u)
-		e.Detail = "password"
-		if s.MFAPending {
-			e.Detail = "password; second factor pending"
-		}
+		e.Detail = detail
 		return tx.AppendAudit(e)
 	})
 	if err != nil {

@@ -80,9 +80,8 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request) {
 	pr := httpx.PrincipalFrom(r.Context())
-	id := r.PathValue("id")
-	if !hub.ValidID(id) {
-		h.RenderError(w, r, hub.Invalid("id", "is not a record identifier"))
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
 	if err := h.app.RevokePersonalToken(r.Context(), pr, id); err != nil {

@@ -179,9 +179,8 @@ func (h *Handler) refusedUser(w http.ResponseWriter, r *http.Request, title stri
 
 func (h *Handler) adminUser(w http.ResponseWriter, r *http.Request) {
 	a := httpx.ActorFrom(r.Context())
-	id := r.PathValue("id")
-	if !hub.ValidID(id) {
-		h.RenderError(w, r, hub.Invalid("id", "is not a record identifier"))
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
 	u, err := h.app.User(r.Context(), a, id)
@@ -204,9 +203,8 @@ func (h *Handler) adminUser(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) adminUpdateUser(w http.ResponseWriter, r *http.Request) {
 	a := httpx.ActorFrom(r.Context())
-	id := r.PathValue("id")
-	if !hub.ValidID(id) {
-		h.RenderError(w, r, hub.Invalid("id", "is not a record identifier"))
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
 	if err := parseForm(r); err != nil {
@@ -366,9 +364,8 @@ func (h *Handler) adminCreateClient(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) adminRevokeClient(w http.ResponseWriter, r *http.Request) {
 	a := httpx.ActorFrom(r.Context())
-	id := r.PathValue("id")
-	if !hub.ValidID(id) {
-		h.RenderError(w, r, hub.Invalid("id", "is not a record identifier"))
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
 	err := h.app.RevokeAPIClient(r.Context(), a, id)

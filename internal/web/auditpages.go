@@ -66,9 +66,8 @@ func (h *Handler) auditBreakGlass(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) auditReviewBreakGlass(w http.ResponseWriter, r *http.Request) {
 	a := httpx.ActorFrom(r.Context())
-	id := r.PathValue("id")
-	if !hub.ValidID(id) {
-		h.RenderError(w, r, hub.Invalid("id", "is not a record identifier"))
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
 	if err := h.app.ReviewBreakGlass(r.Context(), a, id); err != nil {

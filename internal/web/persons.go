@@ -82,9 +82,8 @@ type personPage struct {
 
 func (h *Handler) person(w http.ResponseWriter, r *http.Request) {
 	a := httpx.ActorFrom(r.Context())
-	id := r.PathValue("id")
-	if !hub.ValidID(id) {
-		h.RenderError(w, r, hub.Invalid("id", "is not a record identifier"))
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
 	v, err := h.app.ViewPerson(r.Context(), a, id)
@@ -194,9 +193,8 @@ func trimBlank[T any](xs []T, blank func(T) bool) []T {
 
 func (h *Handler) editPersonForm(w http.ResponseWriter, r *http.Request) {
 	a := httpx.ActorFrom(r.Context())
-	id := r.PathValue("id")
-	if !hub.ValidID(id) {
-		h.RenderError(w, r, hub.Invalid("id", "is not a record identifier"))
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
 	v, err := h.app.ViewPerson(r.Context(), a, id)
@@ -219,9 +217,8 @@ func (h *Handler) editPersonForm(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) updatePerson(w http.ResponseWriter, r *http.Request) {
 	a := httpx.ActorFrom(r.Context())
-	id := r.PathValue("id")
-	if !hub.ValidID(id) {
-		h.RenderError(w, r, hub.Invalid("id", "is not a record identifier"))
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
 	if err := parseForm(r); err != nil {
@@ -301,9 +298,8 @@ type accessPage struct {
 
 func (h *Handler) personAccess(w http.ResponseWriter, r *http.Request) {
 	a := httpx.ActorFrom(r.Context())
-	id := r.PathValue("id")
-	if !hub.ValidID(id) {
-		h.RenderError(w, r, hub.Invalid("id", "is not a record identifier"))
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
 	person, events, err := h.app.PersonAccessHistory(r.Context(), a, id, 200)
@@ -318,9 +314,8 @@ func (h *Handler) personAccess(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) breakGlass(w http.ResponseWriter, r *http.Request) {
 	a := httpx.ActorFrom(r.Context())
-	id := r.PathValue("id")
-	if !hub.ValidID(id) {
-		h.RenderError(w, r, hub.Invalid("id", "is not a record identifier"))
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
 	if err := parseForm(r); err != nil {

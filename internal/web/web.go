@@ -305,3 +305,14 @@ func (h *Handler) failed(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	h.RenderError(w, r, err)
 }
+
+// pathID returns the request's {id}, or renders a 400 naming the id and
+// returns false when it is not a record identifier.
+func (h *Handler) pathID(w http.ResponseWriter, r *http.Request) (string, bool) {
+	id := r.PathValue("id")
+	if !hub.ValidID(id) {
+		h.RenderError(w, r, hub.Invalid("id", "is not a record identifier"))
+		return "", false
+	}
+	return id, true
+}
