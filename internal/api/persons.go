@@ -21,6 +21,7 @@ type PersonIn struct {
 	Aliases      []AliasDTO  `json:"aliases"`
 	DateOfBirth  string      `json:"date_of_birth"`
 	DOBEstimated bool        `json:"date_of_birth_estimated"`
+	EstimatedAge *int        `json:"estimated_age"`
 	Sex          string      `json:"sex"`
 	Gender       string      `json:"gender"`
 	Ethnicity    string      `json:"ethnicity"`
@@ -117,7 +118,7 @@ func personOut(p *hub.Person) PersonOut {
 }
 
 func (in PersonIn) input() app.PersonInput {
-	out := app.PersonInput{AreaID: in.AreaID, GivenName: in.GivenName, FamilyName: in.FamilyName, DateOfBirth: in.DateOfBirth, DOBEstimated: in.DOBEstimated,
+	out := app.PersonInput{AreaID: in.AreaID, EstimatedAge: ageText(in.EstimatedAge), GivenName: in.GivenName, FamilyName: in.FamilyName, DateOfBirth: in.DateOfBirth, DOBEstimated: in.DOBEstimated,
 		Sex: in.Sex, Gender: in.Gender, Ethnicity: in.Ethnicity, Language: in.Language, NHSNumber: in.NHSNumber, UPN: in.UPN, PNC: in.PNC, LocalID: in.LocalID,
 		Restricted: in.Restricted}
 	for _, a := range in.Aliases {
@@ -130,6 +131,13 @@ func (in PersonIn) input() app.PersonInput {
 		out.Phones = append(out.Phones, app.PhoneInput{Number: p.Number, Kind: p.Kind, From: p.From, To: p.To})
 	}
 	return out
+}
+
+func ageText(a *int) string {
+	if a == nil {
+		return ""
+	}
+	return strconv.Itoa(*a)
 }
 
 // SearchIn is a person search. It is a POST body so that names and

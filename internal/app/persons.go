@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/safehub/safehub/internal/access"
@@ -22,6 +23,9 @@ type PersonInput struct {
 	Aliases      []AliasInput
 	DateOfBirth  string
 	DOBEstimated bool
+	// EstimatedAge, in whole years, stands in for an unknown date of birth
+	// (an age-disputed young person): the date of birth is then estimated.
+	EstimatedAge string
 	Sex          string
 	Gender       string
 	Ethnicity    string
@@ -100,6 +104,22 @@ func NormalizePerson(in PersonInput, today hub.Date) (*hub.Person, error) {
 		if p.DateOfBirth, err = ident.DateOfBirth(s, today); err != nil {
 			return nil, err
 		}
+	}
+	if s := strings.TrimSpace(in.EstimatedAge); s != "" {
+		if !p.DateOfBirth.IsZero() {
+			return nil, hub.Invalid("estimated_age", "give a date of birth or an estimated age, not both")
+		}
+		age, err := strconv.Atoi(s)
+		if err != nil || age < 0 || age > 120 {
+			return nil, hub.Invalid("estimated_age", "must be a whole number of years from 0 to 120")
+		}
+		// The estimate is the same day and month this many years ago (29
+		// February falls back to the 28th).
+		d := hub.Date{Year: today.Year - age, Month: today.Month, Day: today.Day}
+		if d.Month == 2 && d.Day == 29 {
+			d.Day = 28
+		}
+		p.DateOfBirth, p.DOBEstimated = d, true
 	}
 	p.Sex = hub.Sex(strings.TrimSpace(in.Sex))
 	p.Gender, p.Ethnicity, p.Language = strings.TrimSpace(in.Gender), strings.TrimSpace(in.Ethnicity), strings.TrimSpace(in.Language)

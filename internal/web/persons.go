@@ -242,7 +242,7 @@ func (h *Handler) updatePerson(w http.ResponseWriter, r *http.Request) {
 func personInput(r *http.Request) app.PersonInput {
 	in := app.PersonInput{
 		AreaID: value(r, "area_id"), GivenName: value(r, "given_name"), FamilyName: value(r, "family_name"),
-		DateOfBirth: value(r, "date_of_birth"), DOBEstimated: checked(r, "dob_estimated"), Sex: value(r, "sex"),
+		DateOfBirth: value(r, "date_of_birth"), DOBEstimated: checked(r, "dob_estimated"), EstimatedAge: value(r, "estimated_age"), Sex: value(r, "sex"),
 		Gender: value(r, "gender"), Ethnicity: value(r, "ethnicity"), Language: value(r, "language"),
 		NHSNumber: value(r, "nhs_number"), UPN: value(r, "upn"), PNC: value(r, "pnc_id"), LocalID: value(r, "local_id"),
 		Restricted: checked(r, "restricted"),
