@@ -33,24 +33,44 @@ const (
 	ClientAdmin     Action = "client.admin"      // manage machine clients
 	AuditRead       Action = "audit.read"        // read the audit log and break-glass list
 	FlagLookup      Action = "flag.lookup"       // FHIR flag look-up (machine clients)
+	Notifications   Action = "notifications"     // one's own in-app notifications
+
+	// Health flags (issue 5).
+	FlagRead  Action = "flag.read"  // see a child's health flags and their history
+	FlagWrite Action = "flag.write" // set, review, change and end flags
+	FlagDesk  Action = "flag.desk"  // the nurse's desk: flags due for review, recent look-ups
+
+	// Casework (issue 4).
+	ReferralCreate Action = "referral.create"       // record a referral
+	ReferralDecide Action = "referral.decide"       // decide on a referral
+	AssessContrib  Action = "assessment.contribute" // add an agency's contribution to a risk assessment
+	CaseRead       Action = "case.read"             // read cases, plans, meetings, chronology, missing episodes, NRM
+	CaseWrite      Action = "case.write"            // open and work cases, plans, meetings, notes
+	MissingRecord  Action = "missing.record"        // record missing reports, returns and return home interviews
+	TeamView       Action = "team.view"             // the manager's team view: allocation, overdue counts, reassignment
 )
 
 // Actions lists every action, for tests and documentation.
-var Actions = []Action{Home, Account, PersonSearch, PersonRead, PersonCreate, PersonUpdate, PersonAccessLog, BreakGlass, UserAdmin, ClientAdmin, AuditRead, FlagLookup}
+var Actions = []Action{Home, Account, PersonSearch, PersonRead, PersonCreate, PersonUpdate, PersonAccessLog, BreakGlass, UserAdmin, ClientAdmin, AuditRead, FlagLookup,
+	Notifications, FlagRead, FlagWrite, FlagDesk, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord, TeamView}
 
 // grants says which actions each role holds. Administrators manage accounts
 // but see no case content; auditors see the audit log and who looked at a
 // record, and may find the record to answer that question.
 var grants = map[hub.Role][]Action{
-	hub.RolePractitioner: {Home, Account, PersonSearch, PersonRead, PersonCreate, PersonUpdate, BreakGlass},
-	hub.RolePolice:       {Home, Account, PersonSearch, PersonRead, PersonCreate, PersonUpdate, BreakGlass},
-	hub.RoleAnalyst:      {Home, Account, PersonSearch, PersonRead},
-	hub.RoleNurse:        {Home, Account, PersonSearch, PersonRead, BreakGlass},
-	hub.RoleEducation:    {Home, Account, PersonSearch, PersonRead},
-	hub.RoleManager:      {Home, Account, PersonSearch, PersonRead, PersonCreate, PersonUpdate, PersonAccessLog, BreakGlass},
-	hub.RoleAdmin:        {Home, Account, UserAdmin, ClientAdmin},
-	hub.RoleAuditor:      {Home, Account, PersonSearch, PersonRead, PersonAccessLog, AuditRead},
-	hub.RolePartner:      {Home, Account, PersonSearch, PersonRead},
+	hub.RolePractitioner: {Home, Account, Notifications, PersonSearch, PersonRead, PersonCreate, PersonUpdate, BreakGlass,
+		FlagRead, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord},
+	hub.RolePolice: {Home, Account, Notifications, PersonSearch, PersonRead, PersonCreate, PersonUpdate, BreakGlass,
+		FlagRead, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord},
+	hub.RoleAnalyst: {Home, Account, Notifications, PersonSearch, PersonRead, CaseRead},
+	hub.RoleNurse: {Home, Account, Notifications, PersonSearch, PersonRead, BreakGlass,
+		FlagRead, FlagWrite, FlagDesk, ReferralCreate, AssessContrib, CaseRead},
+	hub.RoleEducation: {Home, Account, Notifications, PersonSearch, PersonRead, ReferralCreate, AssessContrib},
+	hub.RoleManager: {Home, Account, Notifications, PersonSearch, PersonRead, PersonCreate, PersonUpdate, PersonAccessLog, BreakGlass,
+		FlagRead, FlagWrite, FlagDesk, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord, TeamView},
+	hub.RoleAdmin:   {Home, Account, Notifications, UserAdmin, ClientAdmin},
+	hub.RoleAuditor: {Home, Account, Notifications, PersonSearch, PersonRead, PersonAccessLog, AuditRead, FlagRead, CaseRead},
+	hub.RolePartner: {Home, Account, Notifications, PersonSearch, PersonRead},
 }
 
 // scopeGrants says which actions each API scope allows. A personal token

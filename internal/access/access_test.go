@@ -15,15 +15,19 @@ import (
 // change to the policy has to be made twice: once on purpose in access.go
 // and once here.
 var roleGrants = map[hub.Role][]Action{
-	hub.RolePractitioner: {Home, Account, PersonSearch, PersonRead, PersonCreate, PersonUpdate, BreakGlass},
-	hub.RolePolice:       {Home, Account, PersonSearch, PersonRead, PersonCreate, PersonUpdate, BreakGlass},
-	hub.RoleAnalyst:      {Home, Account, PersonSearch, PersonRead},
-	hub.RoleNurse:        {Home, Account, PersonSearch, PersonRead, BreakGlass},
-	hub.RoleEducation:    {Home, Account, PersonSearch, PersonRead},
-	hub.RoleManager:      {Home, Account, PersonSearch, PersonRead, PersonCreate, PersonUpdate, PersonAccessLog, BreakGlass},
-	hub.RoleAdmin:        {Home, Account, UserAdmin, ClientAdmin},
-	hub.RoleAuditor:      {Home, Account, PersonSearch, PersonRead, PersonAccessLog, AuditRead},
-	hub.RolePartner:      {Home, Account, PersonSearch, PersonRead},
+	hub.RolePractitioner: {Home, Account, Notifications, PersonSearch, PersonRead, PersonCreate, PersonUpdate, BreakGlass,
+		FlagRead, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord},
+	hub.RolePolice: {Home, Account, Notifications, PersonSearch, PersonRead, PersonCreate, PersonUpdate, BreakGlass,
+		FlagRead, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord},
+	hub.RoleAnalyst: {Home, Account, Notifications, PersonSearch, PersonRead, CaseRead},
+	hub.RoleNurse: {Home, Account, Notifications, PersonSearch, PersonRead, BreakGlass,
+		FlagRead, FlagWrite, FlagDesk, ReferralCreate, AssessContrib, CaseRead},
+	hub.RoleEducation: {Home, Account, Notifications, PersonSearch, PersonRead, ReferralCreate, AssessContrib},
+	hub.RoleManager: {Home, Account, Notifications, PersonSearch, PersonRead, PersonCreate, PersonUpdate, PersonAccessLog, BreakGlass,
+		FlagRead, FlagWrite, FlagDesk, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord, TeamView},
+	hub.RoleAdmin:   {Home, Account, Notifications, UserAdmin, ClientAdmin},
+	hub.RoleAuditor: {Home, Account, Notifications, PersonSearch, PersonRead, PersonAccessLog, AuditRead, FlagRead, CaseRead},
+	hub.RolePartner: {Home, Account, Notifications, PersonSearch, PersonRead},
 }
 
 const (

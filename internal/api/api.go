@@ -37,8 +37,20 @@ type Handler struct {
 // NewHandler returns the API surface.
 func NewHandler(a *app.App, log *slog.Logger) *Handler { return &Handler{app: a, log: log} }
 
+// featureRoutes are the route tables of feature files (casework, flags),
+// added in their init functions.
+var featureRoutes []func(h *Handler) []httpx.Route
+
 // Routes lists the API's routes.
 func (h *Handler) Routes() []httpx.Route {
+	rs := h.baseRoutes()
+	for _, feature := range featureRoutes {
+		rs = append(rs, feature(h)...)
+	}
+	return rs
+}
+
+func (h *Handler) baseRoutes() []httpx.Route {
 	f := func(fn http.HandlerFunc) http.Handler { return fn }
 	return []httpx.Route{
 		{Pattern: "GET /api/v1/openapi.json", Auth: httpx.Public, Handler: f(h.openAPI)},

@@ -59,6 +59,7 @@ type App struct {
 	log      *slog.Logger
 	hasher   *auth.Hasher
 	throttle *auth.Throttle
+	sender   Sender
 }
 
 // New returns an App over db.
@@ -80,6 +81,7 @@ func New(db *store.DB, cfg Config, clock hub.Clock, log *slog.Logger) (*App, err
 		log:      log,
 		hasher:   hasher,
 		throttle: auth.NewThrottle(func() time.Time { return clock.Now() }),
+		sender:   LogSender{Log: log},
 	}, nil
 }
 

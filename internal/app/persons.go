@@ -357,7 +357,16 @@ type PersonView struct {
 	// RecentAccess is the latest access to the record, for those who may
 	// see who looked at it (auditors, managers, the lead practitioner).
 	RecentAccess []*hub.AuditEvent
+	// Feature sections, filled by personLoaders when the actor may see
+	// them; nil otherwise.
+	Flags    *PersonFlags
+	Casework *PersonCasework
 }
+
+// personLoaders fill the feature sections of a person view, inside the
+// view's transaction (so the one audited view covers them). Feature files
+// add theirs in init functions.
+var personLoaders []func(a *App, tx *store.Tx, actor *access.Actor, p *hub.Person, v *PersonView) error
 
 // ViewPerson returns a person's record, auditing the view. A record the
 // actor may not read answers hub.ErrNotFound (its existence is not
@@ -396,6 +405,11 @@ func (a *App) ViewPerson(ctx context.Context, actor *access.Actor, id string) (*
 		if v.CanSeeAccess {
 			v.RecentAccess, err = tx.FindAuditEvents(store.AuditFilter{SubjectID: p.ID, Limit: 10})
 			if err != nil {
+				return err
+			}
+		}
+		for _, load := range personLoaders {
+			if err := load(a, tx, actor, p, v); err != nil {
 				return err
 			}
 		}

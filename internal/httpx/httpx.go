@@ -59,6 +59,15 @@ type Route struct {
 	// routes any authenticated principal may use.
 	Action  access.Action
 	Handler http.Handler
+	// Errors, if set, renders the guard's refusals for this route (the
+	// FHIR API answers with OperationOutcome); otherwise the web surface
+	// renders them for browser routes and the JSON API for token routes.
+	Errors ErrorRenderer
+}
+
+// ErrorRenderer writes an error response in a surface's own format.
+type ErrorRenderer interface {
+	RenderError(w http.ResponseWriter, r *http.Request, err error)
 }
 
 type ctxKey int

@@ -269,3 +269,26 @@ type BreakGlass struct {
 
 // Active reports whether the grant is in force at t.
 func (b *BreakGlass) Active(t time.Time) bool { return !t.Before(b.CreatedAt) && t.Before(b.ExpiresAt) }
+
+// Notification is an in-app message to a user: a child's flag looked up at
+// an emergency department, a child missing again, a deadline passed.
+type Notification struct {
+	ID     string
+	UserID string
+	// Kind is a short machine name: "flag_lookup", "repeat_missing",
+	// "risk_change", "deadline", "allocation".
+	Kind string
+	// SubjectID is the person it is about, if any.
+	SubjectID  string
+	ObjectType string
+	ObjectID   string
+	Title      string
+	Body       string
+	// Link is a path within Safehub to open ("/persons/…").
+	Link      string
+	CreatedAt time.Time
+	ReadAt    time.Time
+}
+
+// Read reports whether the user has read it.
+func (n *Notification) Read() bool { return !n.ReadAt.IsZero() }

@@ -115,6 +115,8 @@ var matrix = map[string]expect{
 	"POST /account/password":            {auth: httpx.Session, action: access.Account, allow: everyone, ok: codes{400}},
 	"POST /account/sessions/end-others": {auth: httpx.Session, action: access.Account, allow: everyone, ok: codes{200}},
 	"POST /account/tokens":              {auth: httpx.Session, action: access.Account, allow: everyone, ok: codes{400}},
+	"GET /notifications":                {auth: httpx.Session, action: access.Notifications, allow: everyone, ok: codes{200}},
+	"POST /notifications/read":          {auth: httpx.Session, action: access.Notifications, allow: everyone, ok: codes{303}},
 	// Another's token (here, any id not one of the actor's own) is not found.
 	"POST /account/tokens/{id}/revoke": {auth: httpx.Session, action: access.Account, allow: everyone, ok: codes{404}},
 

@@ -52,11 +52,17 @@ type Surface interface {
 	Routes() []httpx.Route
 }
 
-// Unauthenticated renders the answer to a request that lacks the
-// authentication its route needs, and Forbidden one that the actor's roles do
-// not allow. The web surface renders pages; the API answers JSON.
-type ErrorRenderer interface {
-	RenderError(w http.ResponseWriter, r *http.Request, err error)
+// ErrorRenderer renders the answer to a request that lacks the
+// authentication its route needs, or that the actor's roles do not allow.
+// The web surface renders pages; the API answers JSON.
+type ErrorRenderer = httpx.ErrorRenderer
+
+// PrefixSurface is an extra surface that owns every path under a prefix
+// (the FHIR API under /fhir/), and renders errors for unmatched paths there.
+type PrefixSurface interface {
+	Surface
+	ErrorRenderer
+	Prefix() string
 }
 
 // Server is the composed handler.
@@ -66,6 +72,7 @@ type Server struct {
 	log     *slog.Logger
 	reg     *prometheus.Registry
 	routes  []httpx.Route
+	extra   []PrefixSurface
 	mux     *http.ServeMux
 	handler http.Handler
 
@@ -81,7 +88,7 @@ type Server struct {
 func New(cfg Config, a *app.App, log *slog.Logger, web, api interface {
 	Surface
 	ErrorRenderer
-}) *Server {
+}, extra ...PrefixSurface) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
@@ -99,6 +106,10 @@ func New(cfg Config, a *app.App, log *slog.Logger, web, api interface {
 	)
 	s.routes = append(s.routes, web.Routes()...)
 	s.routes = append(s.routes, api.Routes()...)
+	s.extra = extra
+	for _, x := range extra {
+		s.routes = append(s.routes, x.Routes()...)
+	}
 
 	mux := http.NewServeMux()
 	for _, rt := range s.routes {
@@ -188,9 +199,14 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 			allow = append(allow, m)
 		}
 	}
-	errs := s.web
+	var errs ErrorRenderer = s.web
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		errs = s.api
+	}
+	for _, x := range s.extra {
+		if strings.HasPrefix(r.URL.Path, x.Prefix()) {
+			errs = x
+		}
 	}
 	if len(allow) > 0 {
 		if slices.Contains(allow, http.MethodGet) {
@@ -271,9 +287,12 @@ func (s *Server) trusted(a netip.Addr) bool {
 // access check.
 func (s *Server) guard(rt httpx.Route) http.Handler {
 	h := rt.Handler
-	errs := s.web
+	var errs ErrorRenderer = s.web
 	if rt.Auth == httpx.Token {
 		errs = s.api
+	}
+	if rt.Errors != nil {
+		errs = rt.Errors
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch rt.Auth {

@@ -96,8 +96,15 @@ func (h *Handler) person(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	today := h.app.Today()
-	p := personPage{Page: h.page(r, v.Person.Name(), "/persons"), View: v, IsChild: v.Person.IsChild(today), Age: v.Person.Age(today),
-		Placeholders: []string{"Cases", "Missing episodes", "Health flags", "Links and associations"}}
+	p := personPage{Page: h.page(r, v.Person.Name(), "/persons"), View: v, IsChild: v.Person.IsChild(today), Age: v.Person.Age(today)}
+	// Sections no feature has filled yet are shown as such.
+	if v.Casework == nil {
+		p.Placeholders = append(p.Placeholders, "Cases", "Missing episodes")
+	}
+	if v.Flags == nil {
+		p.Placeholders = append(p.Placeholders, "Health flags")
+	}
+	p.Placeholders = append(p.Placeholders, "Links and associations")
 	p.Back = "/persons"
 	h.render(w, r, http.StatusOK, "person", p)
 }

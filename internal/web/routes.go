@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/safehub/safehub/internal/access"
 	"github.com/safehub/safehub/internal/app"
@@ -54,6 +55,10 @@ func (h *Handler) Routes() []httpx.Route {
 		{Pattern: "GET /audit/break-glass", Auth: httpx.Session, Action: access.AuditRead, Handler: f(h.auditBreakGlass)},
 		{Pattern: "POST /audit/break-glass/{id}/review", Auth: httpx.Session, Action: access.AuditRead, Handler: f(h.auditReviewBreakGlass)},
 	}
+	rs = append(rs, h.notificationRoutes()...)
+	for _, feature := range featureRoutes {
+		rs = append(rs, feature(h)...)
+	}
 	if h.cfg.OIDC != nil {
 		rs = append(rs,
 			httpx.Route{Pattern: "GET /sign-in/oidc", Auth: httpx.Public, Handler: f(h.oidcStart)},
@@ -63,21 +68,39 @@ func (h *Handler) Routes() []httpx.Route {
 	return rs
 }
 
+// featureRoutes are the route tables of feature files (flags, casework),
+// added in their init functions.
+var featureRoutes []func(h *Handler) []httpx.Route
+
+// navEntry is one possible item of the service navigation, shown to those
+// whose roles grant Action. Order places it: lower comes first.
+type navEntry struct {
+	Label, Href string
+	Action      access.Action
+	Order       int
+}
+
+// navEntries are the navigation items; feature files add theirs in init
+// functions.
+var navEntries = []navEntry{
+	{"Home", "/", access.Home, 0},
+	{"Find a person", "/persons", access.PersonSearch, 10},
+	{"Users", "/admin/users", access.UserAdmin, 80},
+	{"Agencies and areas", "/admin/agencies", access.UserAdmin, 81},
+	{"API clients", "/admin/clients", access.ClientAdmin, 82},
+	{"Audit", "/audit", access.AuditRead, 85},
+	{"Your account", "/account", access.Account, 100},
+}
+
 // navFor builds the service navigation for what the principal may do.
 func navFor(p *app.Principal, active string) []NavItem {
-	a := p.Actor
+	entries := slices.Clone(navEntries)
+	slices.SortStableFunc(entries, func(a, b navEntry) int { return a.Order - b.Order })
 	var items []NavItem
-	add := func(label, href string, act access.Action) {
-		if access.Can(a, act) {
-			items = append(items, NavItem{Label: label, Href: href, Active: active == href})
+	for _, e := range entries {
+		if access.Can(p.Actor, e.Action) {
+			items = append(items, NavItem{Label: e.Label, Href: e.Href, Active: active == e.Href})
 		}
 	}
-	add("Home", "/", access.Home)
-	add("Find a person", "/persons", access.PersonSearch)
-	add("Users", "/admin/users", access.UserAdmin)
-	add("Agencies and areas", "/admin/agencies", access.UserAdmin)
-	add("API clients", "/admin/clients", access.ClientAdmin)
-	add("Audit", "/audit", access.AuditRead)
-	add("Your account", "/account", access.Account)
 	return items
 }

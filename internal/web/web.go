@@ -26,7 +26,7 @@ import (
 	"github.com/safehub/safehub/internal/web/static"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/partials/*.html
 var templateFS embed.FS
 
 // Config configures the web surface.
@@ -63,9 +63,11 @@ func NewHandler(cfg Config, a *app.App, assets *static.Assets, log *slog.Logger)
 		"inc":             func(i int) int { return i + 1 },
 		"scopeName":       func(s hub.Scope) string { return strings.ReplaceAll(string(s), ":", "_") },
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	// Every page gets the layout and the partials (sections that several
+	// pages, or several features, contribute).
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
-		return nil, fmt.Errorf("parse layout: %w", err)
+		return nil, fmt.Errorf("parse layout and partials: %w", err)
 	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
@@ -91,8 +93,9 @@ func NewHandler(cfg Config, a *app.App, assets *static.Assets, log *slog.Logger)
 }
 
 // pageNames lists the templates the handlers render, checked at start-up.
+// Feature files add theirs in init functions.
 var pageNames = []string{"error", "signin", "mfa", "mfa_enrol", "home", "persons_search", "person", "person_form", "person_access", "account",
-	"admin_users", "admin_user", "admin_agencies", "admin_clients", "audit", "audit_breakglass"}
+	"admin_users", "admin_user", "admin_agencies", "admin_clients", "audit", "audit_breakglass", "notifications"}
 
 // Page is what every page's data carries for the layout.
 type Page struct {
@@ -101,7 +104,9 @@ type Page struct {
 	Demo    bool
 	Version string
 	User    *hub.User
-	Nav     []NavItem
+	// Unread is the user's unread notification count, for the badge.
+	Unread int
+	Nav    []NavItem
 	Back    string
 	Flash   string
 	Errors  []FieldError
@@ -218,6 +223,9 @@ func (h *Handler) page(r *http.Request, title, nav string) Page {
 	if pr := httpx.PrincipalFrom(r.Context()); pr != nil && !pr.MFAPending() {
 		p.User = pr.User
 		p.Nav = navFor(pr, nav)
+		if n, err := h.app.UnreadCount(r.Context(), pr); err == nil {
+			p.Unread = n
+		}
 	}
 	return p
 }
