@@ -107,9 +107,9 @@ type Page struct {
 	// Unread is the user's unread notification count, for the badge.
 	Unread int
 	Nav    []NavItem
-	Back    string
-	Flash   string
-	Errors  []FieldError
+	Back   string
+	Flash  string
+	Errors []FieldError
 }
 
 // NavItem is one link of the service navigation.
