@@ -17,7 +17,15 @@ type homePage struct {
 	Roles      []hub.Role
 	Areas      []string
 	CanSearch  bool
+	// Feature summaries, filled by homeLoaders when the principal may see
+	// them.
+	Work     *app.MyWork
+	FlagDesk *app.FlagDesk
 }
+
+// homeLoaders fill the home page's feature summaries. Feature files add
+// theirs in init functions.
+var homeLoaders []func(h *Handler, r *http.Request, p *homePage) error
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	pr := httpx.PrincipalFrom(r.Context())
@@ -30,6 +38,12 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	for _, a := range areas {
 		if pr.Actor.InArea(a.ID) {
 			p.Areas = append(p.Areas, a.Name)
+		}
+	}
+	for _, load := range homeLoaders {
+		if err := load(h, r, &p); err != nil {
+			h.RenderError(w, r, err)
+			return
 		}
 	}
 	h.render(w, r, http.StatusOK, "home", p)
@@ -98,8 +112,12 @@ func (h *Handler) person(w http.ResponseWriter, r *http.Request) {
 	today := h.app.Today()
 	p := personPage{Page: h.page(r, v.Person.Name(), "/persons"), View: v, IsChild: v.Person.IsChild(today), Age: v.Person.Age(today)}
 	// Sections no feature has filled yet are shown as such.
-	if v.Casework == nil {
-		p.Placeholders = append(p.Placeholders, "Cases", "Missing episodes")
+	cw := v.Casework
+	if cw == nil || cw.Cases == nil {
+		p.Placeholders = append(p.Placeholders, "Cases")
+	}
+	if cw == nil || cw.Missing == nil {
+		p.Placeholders = append(p.Placeholders, "Missing episodes")
 	}
 	if v.Flags == nil {
 		p.Placeholders = append(p.Placeholders, "Health flags")
