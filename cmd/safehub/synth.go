@@ -90,12 +90,13 @@ func runSynth(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	bar := newProgress(e.stderr, "loading persons")
-	n, err := demo.LoadPersons(ctx, a, p, open, func(done int) { bar.update(int64(done), 0) })
+	loaded, err := demo.LoadPartnership(ctx, a, p, open, func(done int) { bar.update(int64(done), 0) })
 	bar.done()
 	if err != nil {
 		return err
 	}
 	el := time.Since(start)
+	n := loaded.Persons
 	fmt.Fprintf(e.stdout, "loaded %d persons known to partner agencies into %s in %s (%.0f persons/s)\n", n, db.Engine(), el.Round(time.Millisecond), float64(n)/el.Seconds())
 	return nil
 }

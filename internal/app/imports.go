@@ -21,6 +21,8 @@ type ImportError struct {
 // ImportReport says what an import did.
 type ImportReport struct {
 	Created int
+	// IDs are the new records' identifiers, in the order of the rows.
+	IDs []string
 	// Refused lists the rows refused, with reasons. When any row is refused
 	// nothing is written (the whole batch is one transaction).
 	Refused []ImportError
@@ -80,5 +82,8 @@ func (a *App) ImportPersons(ctx context.Context, actor *access.Actor, source str
 		return nil, err
 	}
 	rep.Created = len(persons)
+	for _, p := range persons {
+		rep.IDs = append(rep.IDs, p.ID)
+	}
 	return rep, nil
 }

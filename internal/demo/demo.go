@@ -128,8 +128,8 @@ func SeedWith(ctx context.Context, a *app.App, opt Options) error {
 	open := func(name string) (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(mem.Bytes(name))), nil
 	}
-	if _, err := LoadPersons(ctx, a, p, open, nil); err != nil {
-		return fmt.Errorf("load synthetic persons: %w", err)
+	if _, err := LoadPartnership(ctx, a, p, open, nil); err != nil {
+		return fmt.Errorf("load synthetic partnership: %w", err)
 	}
 	return a.DB().Tx(ctx, func(tx *store.Tx) error { return tx.SetSetting(SeededSetting, "1") })
 }

@@ -68,6 +68,32 @@ type Opener func(name string) (io.ReadCloser, error)
 // importBatch is how many persons one import transaction holds.
 const importBatch = 1000
 
+// Loaded is what LoadPersons loaded: how many persons, and the hub
+// identifier of each synthetic person by truth id ("P00000123").
+type Loaded struct {
+	Persons int
+	IDs     map[string]string
+}
+
+// featureLoaders load a feature's synthetic records (missing episodes,
+// referrals, flags …) after the persons, through that feature's own import
+// use cases. Feature files add theirs in init functions.
+var featureLoaders []func(ctx context.Context, a *app.App, p *Partnership, open Opener, loaded *Loaded) error
+
+// LoadPartnership loads the persons and then every feature's records.
+func LoadPartnership(ctx context.Context, a *app.App, p *Partnership, open Opener, progress func(done int)) (*Loaded, error) {
+	loaded, err := LoadPersons(ctx, a, p, open, progress)
+	if err != nil {
+		return loaded, err
+	}
+	for _, load := range featureLoaders {
+		if err := load(ctx, a, p, open, loaded); err != nil {
+			return loaded, err
+		}
+	}
+	return loaded, nil
+}
+
 // LoadPersons imports the synthetic people known to at least one partner
 // agency (those in truth_extract_records.csv) through the same import use
 // case partner imports use, in batches. The importer is the hub's social
@@ -75,7 +101,8 @@ const importBatch = 1000
 // Leicestershire and Rutland (county line holders from exporting areas) are
 // held by Leicestershire, where the lines run. It returns how many persons
 // it created; progress, if set, is called after each batch.
-func LoadPersons(ctx context.Context, a *app.App, p *Partnership, open Opener, progress func(done int)) (int, error) {
+func LoadPersons(ctx context.Context, a *app.App, p *Partnership, open Opener, progress func(done int)) (*Loaded, error) {
+	loaded := &Loaded{IDs: map[string]string{}}
 	known := map[string]bool{}
 	laIDs := map[string]string{}
 	err := readCSV(open, "truth_extract_records.csv", func(row map[string]string) error {
@@ -86,7 +113,7 @@ func LoadPersons(ctx context.Context, a *app.App, p *Partnership, open Opener, p
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return loaded, err
 	}
 	var areas []string
 	for _, id := range p.AreaIDs {
@@ -94,11 +121,11 @@ func LoadPersons(ctx context.Context, a *app.App, p *Partnership, open Opener, p
 	}
 	owner := p.AgencyIDs[Agencies[1].Name]
 	if owner == "" {
-		return 0, errors.New("the demo partnership has no social care agency")
+		return loaded, errors.New("the demo partnership has no social care agency")
 	}
 	importer := &access.Actor{Name: "synth-load", AgencyID: owner, Roles: []hub.Role{hub.RolePractitioner}, AreaIDs: areas}
 	var batch []app.PersonInput
-	created := 0
+	var truthIDs []string
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -111,10 +138,13 @@ func LoadPersons(ctx context.Context, a *app.App, p *Partnership, open Opener, p
 			r := rep.Refused[0]
 			return fmt.Errorf("synthetic person refused at batch row %d (%d refused in the batch): %w", r.Row, len(rep.Refused), r.Err)
 		}
-		created += rep.Created
-		batch = batch[:0]
+		for i, id := range rep.IDs {
+			loaded.IDs[truthIDs[i]] = id
+		}
+		loaded.Persons += rep.Created
+		batch, truthIDs = batch[:0], truthIDs[:0]
 		if progress != nil {
-			progress(created)
+			progress(loaded.Persons)
 		}
 		return nil
 	}
@@ -153,19 +183,26 @@ func LoadPersons(ctx context.Context, a *app.App, p *Partnership, open Opener, p
 			in.Phones = []app.PhoneInput{{Number: row["phone"], Kind: row["phone_kind"]}}
 		}
 		batch = append(batch, in)
+		truthIDs = append(truthIDs, row["person_id"])
 		if len(batch) >= importBatch {
 			return flush()
 		}
 		return nil
 	})
 	if err != nil {
-		return created, err
+		return loaded, err
 	}
 	if err := flush(); err != nil {
-		return created, err
+		return loaded, err
 	}
 	// Fresh statistics, so searches over the new records plan well.
-	return created, a.DB().Optimize(ctx)
+	return loaded, a.DB().Optimize(ctx)
+}
+
+// ReadCSV calls fn with each row of a synthetic file as a map from column
+// name to value (feature loaders use it too).
+func ReadCSV(open Opener, name string, fn func(map[string]string) error) error {
+	return readCSV(open, name, fn)
 }
 
 // readCSV calls fn with each row of a synthetic file as a map from column

@@ -91,11 +91,11 @@ func loadCounty(b *testing.B, env *apptest.Env) []url.Values {
 	}
 	open := func(name string) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(mem.Bytes(name))), nil }
 	start := time.Now()
-	n, err := demo.LoadPersons(ctx, env.App, p, open, nil)
+	loaded, err := demo.LoadPersons(ctx, env.App, p, open, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("loaded %d persons in %s", n, time.Since(start).Round(time.Millisecond))
+	b.Logf("loaded %d persons in %s", loaded.Persons, time.Since(start).Round(time.Millisecond))
 
 	rd := csv.NewReader(bytes.NewReader(mem.Bytes("truth_persons.csv")))
 	header, err := rd.Read()
