@@ -186,12 +186,25 @@ type fixture struct {
 	client     string      // an API client for /admin/clients/{id}/revoke
 	grant      string      // a break-glass grant for /audit/break-glass/{id}/review
 	asset      string      // a static file's URL
+	// ids maps a path prefix to the record {id} stands for under it; the
+	// longest matching prefix wins. Feature fixtures fill it.
+	ids map[string]string
 }
+
+// fixtureSetups create feature records for the matrix (a flag, a case …)
+// and register them in fx.ids. Feature test files add theirs in init
+// functions, with their matrix entries:
+//
+//	func init() {
+//		maps.Copy(matrix, caseMatrix)
+//		fixtureSetups = append(fixtureSetups, func(t *testing.T, h *harness, fx *fixture) { fx.ids["/cases/"] = … })
+//	}
+var fixtureSetups []func(t *testing.T, h *harness, fx *fixture)
 
 func newFixture(t *testing.T, h *harness) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	fx := &fixture{h: h, asset: apptest.Assets(t).URL("app.js")}
+	fx := &fixture{h: h, asset: apptest.Assets(t).URL("app.js"), ids: map[string]string{}}
 	fx.person = h.NewPerson(t, "856", app.PersonInput{GivenName: "Matrix", FamilyName: "Child", DateOfBirth: "2014-05-06"})
 	fx.user = h.Users[hub.RolePartner]
 	c, _, err := h.App.CreateAPIClient(ctx, apptest.System, app.NewAPIClient{Name: "to revoke", AgencyID: h.Agencies[hub.AgencyHealth].ID, Scopes: []hub.Scope{hub.ScopeFlagRead}})
@@ -208,6 +221,9 @@ func newFixture(t *testing.T, h *harness) *fixture {
 		t.Fatalf("break-glass grants = %d, %v", len(gs), err)
 	}
 	fx.grant = gs[0].ID
+	for _, setup := range fixtureSetups {
+		setup(t, h, fx)
+	}
 
 	fx.principals = append(fx.principals, &principal{name: anonymous, client: h.Client()})
 	for _, r := range hub.Roles {
@@ -229,9 +245,17 @@ func newFixture(t *testing.T, h *harness) *fixture {
 func (fx *fixture) path(pattern string) (method, path string) {
 	method, path, _ = strings.Cut(pattern, " ")
 	path = strings.ReplaceAll(path, "{$}", "")
+	best := ""
+	for prefix := range fx.ids {
+		if strings.HasPrefix(path, prefix) && len(prefix) > len(best) {
+			best = prefix
+		}
+	}
 	switch {
 	case path == "/static/":
 		return method, fx.asset
+	case best != "":
+		path = strings.ReplaceAll(path, "{id}", fx.ids[best])
 	case strings.HasPrefix(path, "/admin/users/"):
 		path = strings.ReplaceAll(path, "{id}", fx.user.ID)
 	case strings.HasPrefix(path, "/admin/clients/"):
