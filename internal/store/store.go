@@ -52,6 +52,7 @@ type DB struct {
 	engine string
 	clock  hub.Clock
 	audit  *auditor
+	flags  flagWatchers
 }
 
 // Options configure Open.
