@@ -17,6 +17,9 @@ const (
 	ActBreak   = "break_glass"
 	ActDisable = "disable"
 	ActRevoke  = "revoke"
+	// ActFlagLookup is a health system's look-up of a child's flags by NHS
+	// number (issue 5). SubjectID is the child when a flag matched.
+	ActFlagLookup = "flag_lookup"
 )
 
 // Audit outcomes.
