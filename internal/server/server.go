@@ -122,7 +122,7 @@ func New(cfg Config, a *app.App, log *slog.Logger, web, api interface {
 		}
 	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.web.RenderError(w, r, httpx.ErrCrossOrigin)
+		s.errorsFor(r.URL.Path).RenderError(w, r, httpx.ErrCrossOrigin)
 	}))
 	s.mux = mux
 	s.handler = s.outer(cop.Handler(http.HandlerFunc(s.route)))
@@ -199,15 +199,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 			allow = append(allow, m)
 		}
 	}
-	var errs ErrorRenderer = s.web
-	if strings.HasPrefix(r.URL.Path, "/api/") {
-		errs = s.api
-	}
-	for _, x := range s.extra {
-		if strings.HasPrefix(r.URL.Path, x.Prefix()) {
-			errs = x
-		}
-	}
+	errs := s.errorsFor(r.URL.Path)
 	if len(allow) > 0 {
 		if slices.Contains(allow, http.MethodGet) {
 			allow = append(allow, http.MethodHead)
@@ -217,6 +209,21 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	errs.RenderError(w, r, errNoRoute)
+}
+
+// errorsFor is the surface that answers errors for a path that no route
+// handled: the JSON API under /api/, an extra surface under its prefix, the
+// web pages elsewhere.
+func (s *Server) errorsFor(path string) ErrorRenderer {
+	for _, x := range s.extra {
+		if strings.HasPrefix(path, x.Prefix()) {
+			return x
+		}
+	}
+	if strings.HasPrefix(path, "/api/") {
+		return s.api
+	}
+	return s.web
 }
 
 var (
