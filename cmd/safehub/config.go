@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -35,7 +36,15 @@ type Config struct {
 	OIDCClientSecret string
 	OIDCRedirectURL  string
 	AllowDemoData    bool
-	ConfigDump       bool
+	// MailOutbox, if set, is a folder where each notification is written
+	// as an e-mail message file for a mailer to send (default: notifications
+	// are only logged).
+	MailOutbox string
+	// AttachmentsDir is the folder case-note attachments are stored in
+	// (default: "attachments" beside a SQLite database; with PostgreSQL it
+	// must be given, on storage every server shares, or uploads are off).
+	AttachmentsDir string
+	ConfigDump     bool
 }
 
 // option describes one setting.
@@ -68,6 +77,8 @@ func (c *Config) options() []option {
 		{env: "SAFEHUB_OIDC_CLIENT_SECRET", help: "OpenID Connect client secret", secret: true, str: &c.OIDCClientSecret},
 		{flag: "oidc-redirect-url", env: "SAFEHUB_OIDC_REDIRECT_URL", help: "this server's OIDC callback URL, https://…/sign-in/oidc/callback", str: &c.OIDCRedirectURL},
 		{flag: "allow-demo-data", env: "SAFEHUB_ALLOW_DEMO_DATA", help: "allow serving a database that holds the demo seed", boolean: &c.AllowDemoData},
+		{flag: "attachments-dir", env: "SAFEHUB_ATTACHMENTS_DIR", help: "folder for case-note attachments (default: attachments beside a SQLite database; with PostgreSQL, unset turns uploads off)", str: &c.AttachmentsDir},
+		{flag: "mail-outbox", env: "SAFEHUB_MAIL_OUTBOX", help: "folder where each notification is written as an e-mail message (.eml) for a mailer to send; unset, notifications are only logged", str: &c.MailOutbox},
 	}
 }
 
@@ -267,4 +278,17 @@ func maskDSN(dsn string) string {
 		b.WriteString("#" + u.EscapedFragment())
 	}
 	return b.String()
+}
+
+// attachmentsDir is where attachments are stored: the configured folder, or
+// "attachments" beside a SQLite database; with PostgreSQL and no folder
+// configured, none (uploads are off).
+func (c *Config) attachmentsDir() string {
+	if c.AttachmentsDir != "" {
+		return c.AttachmentsDir
+	}
+	if c.DB == "" || strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://") {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(c.DB), "attachments")
 }

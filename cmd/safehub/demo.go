@@ -45,6 +45,10 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "Seeded in %s.\n", time.Since(start).Round(time.Millisecond))
 	}
+	hd, err := demo.EnsureHealthClient(ctx, m.App, filepath.Join(*data, "health-client.token"))
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(e.stdout, "\nSafehub demo (synthetic data, MFA off) is running at %s/\n\nSign in as any of these demo accounts:\n\n", m.URL())
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  USERNAME\tPASSWORD\tROLE\tAGENCY")
@@ -52,6 +56,15 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.Username, a.Password, a.Role.Label(), a.Agency)
 	}
 	tw.Flush()
+	fmt.Fprintf(e.stdout, "\nTry the FHIR API as the demo health client (%s):\n\n", demo.HealthSetting)
+	nhs := hd.NHSNumber
+	if nhs == "" {
+		nhs = "NNNNNNNNNN"
+	}
+	fmt.Fprintf(e.stdout, "  curl -s -X POST %s/fhir/Flag/_search \\\n    -H 'Authorization: Bearer %s' \\\n    --data-urlencode 'patient:identifier=https://fhir.nhs.uk/Id/nhs-number|%s'\n", m.URL(), hd.Token, nhs)
+	if hd.NHSNumber != "" {
+		fmt.Fprintf(e.stdout, "\n  (%s is a flagged synthetic child's NHS number; each look-up notifies the child's lead practitioner.)\n", nhs)
+	}
 	fmt.Fprintf(e.stdout, "\nData folder: %s (delete it to start afresh). Press Ctrl-C to stop.\n", *data)
 	return m.Wait(ctx)
 }

@@ -43,6 +43,7 @@ func commands() []command {
 		{"user", "manage interactive accounts: add, list, disable, enable, reset-mfa", runUser},
 		{"apiclient", "manage machine clients and their bearer tokens: add, list, revoke", runAPIClient},
 		{"audit", "verify the audit log (audit verify) or sign a checkpoint now (audit checkpoint)", runAudit},
+		{"bench", "measure a scenario under load: bench flags (the FHIR flag look-up)", runBench},
 		{"version", "print the version", runVersion},
 		{"help", "list the commands", nil},
 	}

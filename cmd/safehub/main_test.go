@@ -69,7 +69,7 @@ func runCLI(t testing.TB, args ...string) result {
 
 func TestHelpListsEveryCommand(t *testing.T) {
 	t.Parallel()
-	want := []string{"demo", "serve", "migrate", "synth", "user", "apiclient", "audit", "version", "help"}
+	want := []string{"demo", "serve", "migrate", "synth", "user", "apiclient", "audit", "bench", "version", "help"}
 	var names []string
 	for _, c := range commands() {
 		names = append(names, c.name)
@@ -147,7 +147,7 @@ func TestEveryCommandTakesH(t *testing.T) {
 		flags []string // each must be listed
 	}{
 		{[]string{"demo"}, "Usage: safehub demo", []string{"-addr", "-data"}},
-		{[]string{"serve"}, "Usage: safehub serve", []string{"-addr", "-db", "-audit-key-file", "-checkpoint-file", "-tls-cert", "-tls-key", "-behind-tls-proxy", "-trusted-proxies", "-trusted-origins", "-log-format", "-log-level", "-idle-timeout", "-absolute-timeout", "-oidc-issuer", "-oidc-client-id", "-oidc-redirect-url", "-allow-demo-data", "-config-dump"}},
+		{[]string{"serve"}, "Usage: safehub serve", []string{"-addr", "-db", "-audit-key-file", "-checkpoint-file", "-tls-cert", "-tls-key", "-behind-tls-proxy", "-trusted-proxies", "-trusted-origins", "-log-format", "-log-level", "-idle-timeout", "-absolute-timeout", "-oidc-issuer", "-oidc-client-id", "-oidc-redirect-url", "-allow-demo-data", "-mail-outbox", "-config-dump"}},
 		{[]string{"migrate"}, "Usage: safehub migrate", []string{"-db", "-status"}},
 		{[]string{"synth"}, "Usage: safehub synth", []string{"-scale", "-persons", "-seed", "-out", "-load", "-from", "-db", "-audit-key-file"}},
 		{[]string{"user"}, "Usage: safehub user add|list|disable|enable|reset-mfa", nil},
@@ -164,6 +164,8 @@ func TestEveryCommandTakesH(t *testing.T) {
 		{[]string{"audit", "verify"}, "Usage: safehub audit verify", []string{"-db", "-audit-key-file", "-verifier-key", "-checkpoint-file"}},
 		{[]string{"audit", "checkpoint"}, "Usage: safehub audit checkpoint", []string{"-db", "-audit-key-file", "-checkpoint-file"}},
 		{[]string{"version"}, "Usage: safehub version", nil},
+		{[]string{"bench"}, "Usage: safehub bench flags", nil},
+		{[]string{"bench", "flags"}, "Usage: safehub bench flags", []string{"-children", "-flags", "-conns", "-runs", "-duration", "-warmup", "-engines", "-db", "-dir", "-cpuprofile"}},
 	}
 	// A command added later must be added here too.
 	for _, c := range commands() {

@@ -17,6 +17,7 @@ import (
 	"github.com/safehub/safehub/internal/app"
 	"github.com/safehub/safehub/internal/audit"
 	"github.com/safehub/safehub/internal/demo"
+	"github.com/safehub/safehub/internal/fhirapi"
 	"github.com/safehub/safehub/internal/server"
 	"github.com/safehub/safehub/internal/store"
 	"github.com/safehub/safehub/internal/web"
@@ -36,6 +37,7 @@ type Main struct {
 
 	DB       *store.DB
 	App      *app.App
+	Flags    *app.FlagLookups
 	Server   *server.Server
 	listener net.Listener
 	http     *http.Server
@@ -81,10 +83,23 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.AppConfig != nil {
 		cfg = *m.AppConfig
 	}
+	if cfg.Cases.AttachmentDir == "" {
+		cfg.Cases.AttachmentDir = m.Config.attachmentsDir()
+	}
 	if m.Demo {
 		cfg.RequireMFA = false
 	}
 	if m.App, err = app.New(m.DB, cfg, nil, m.Log); err != nil {
+		return err
+	}
+	if m.Config.MailOutbox != "" {
+		outbox, err := app.NewOutboxSender(m.Config.MailOutbox, "", "")
+		if err != nil {
+			return err
+		}
+		m.App.SetSender(outbox)
+	}
+	if m.Flags, err = m.App.StartFlagLookups(ctx, app.FlagLookupOptions{}); err != nil {
 		return err
 	}
 	assets, err := static.Load()
@@ -103,11 +118,12 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	tls := m.Config.TLSCertFile != "" || m.Config.BehindTLSProxy
 	m.Server = server.New(server.Config{
-		TLS:            m.Config.TLSCertFile != "" || m.Config.BehindTLSProxy,
+		TLS:            tls,
 		TrustedProxies: proxies,
 		TrustedOrigins: splitComma(m.Config.TrustedOrigins),
-	}, m.App, m.Log, w, api.NewHandler(m.App, m.Log))
+	}, m.App, m.Log, w, api.NewHandler(m.App, m.Log), fhirapi.NewHandler(m.Flags, m.Log, fhirapi.Config{TLS: tls, Version: version}))
 	m.listener, err = net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
@@ -137,6 +153,7 @@ func (m *Main) Open(ctx context.Context) error {
 	var bg context.Context
 	bg, m.stop = context.WithCancel(context.WithoutCancel(ctx))
 	go m.sweepSessions(bg)
+	go m.App.RunDeadlineJob(bg, 0)
 	return nil
 }
 
@@ -188,6 +205,9 @@ func (m *Main) Close() error {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			err = m.http.Shutdown(ctx)
+		}
+		if m.Flags != nil {
+			m.Flags.Close()
 		}
 		if m.DB != nil {
 			err = errors.Join(err, m.DB.Close())

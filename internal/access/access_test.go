@@ -118,12 +118,12 @@ func TestCanTokens(t *testing.T) {
 		{
 			name:  "personal token, practitioner, person:read",
 			actor: &Actor{ID: userID, Roles: []hub.Role{hub.RolePractitioner}, Token: true, Scopes: []hub.Scope{hub.ScopePersonRead}},
-			allow: []Action{PersonSearch, PersonRead},
+			allow: []Action{PersonSearch, PersonRead, FlagRead},
 		},
 		{
 			name:  "personal token, practitioner, person:read+write",
 			actor: &Actor{ID: userID, Roles: []hub.Role{hub.RolePractitioner}, Token: true, Scopes: []hub.Scope{hub.ScopePersonRead, hub.ScopePersonWrite}},
-			allow: []Action{PersonSearch, PersonRead, PersonCreate, PersonUpdate},
+			allow: []Action{PersonSearch, PersonRead, PersonCreate, PersonUpdate, FlagRead},
 		},
 		{
 			// The intersection: the scope grants write, the role does not.
@@ -135,12 +135,42 @@ func TestCanTokens(t *testing.T) {
 			// The access log comes with person:read for roles that have it.
 			name:  "personal token, manager, person:read",
 			actor: &Actor{ID: userID, Roles: []hub.Role{hub.RoleManager}, Token: true, Scopes: []hub.Scope{hub.ScopePersonRead}},
-			allow: []Action{PersonSearch, PersonRead, PersonAccessLog},
+			allow: []Action{PersonSearch, PersonRead, PersonAccessLog, FlagRead},
 		},
 		{
 			name:  "personal token, auditor, every scope",
 			actor: &Actor{ID: userID, Roles: []hub.Role{hub.RoleAuditor}, Token: true, Scopes: hub.Scopes},
-			allow: []Action{PersonSearch, PersonRead, PersonAccessLog},
+			allow: []Action{PersonSearch, PersonRead, PersonAccessLog, CaseRead, FlagRead},
+		},
+		{
+			name:  "personal token, practitioner, case:read",
+			actor: &Actor{ID: userID, Roles: []hub.Role{hub.RolePractitioner}, Token: true, Scopes: []hub.Scope{hub.ScopeCaseRead}},
+			allow: []Action{CaseRead},
+		},
+		{
+			name:  "personal token, practitioner, case:read+write",
+			actor: &Actor{ID: userID, Roles: []hub.Role{hub.RolePractitioner}, Token: true, Scopes: []hub.Scope{hub.ScopeCaseRead, hub.ScopeCaseWrite}},
+			allow: []Action{CaseRead, ReferralCreate, ReferralDecide, AssessContrib, CaseWrite, MissingRecord},
+		},
+		{
+			// The team view comes with case:read for roles that have it.
+			name:  "personal token, manager, case:read",
+			actor: &Actor{ID: userID, Roles: []hub.Role{hub.RoleManager}, Token: true, Scopes: []hub.Scope{hub.ScopeCaseRead}},
+			allow: []Action{CaseRead, TeamView},
+		},
+		{
+			// The intersection: education may refer and contribute, not read cases.
+			name:  "personal token, education, case:read+write",
+			actor: &Actor{ID: userID, Roles: []hub.Role{hub.RoleEducation}, Token: true, Scopes: []hub.Scope{hub.ScopeCaseRead, hub.ScopeCaseWrite}},
+			allow: []Action{ReferralCreate, AssessContrib},
+		},
+		{
+			// A child's health flags come with the person scopes, within
+			// what the role grants (issue 5): the nurse reads and changes
+			// flags, never persons.
+			name:  "personal token, nurse, person:read+write",
+			actor: &Actor{ID: userID, Roles: []hub.Role{hub.RoleNurse}, Token: true, Scopes: []hub.Scope{hub.ScopePersonRead, hub.ScopePersonWrite}},
+			allow: []Action{PersonSearch, PersonRead, FlagRead, FlagWrite},
 		},
 		{
 			name:  "personal token, admin, every scope",

@@ -35,6 +35,20 @@ type Config struct {
 	PasswordParams auth.Params
 	// PasswordPolicy sets the password rules.
 	PasswordPolicy auth.PasswordPolicy
+	// Missing holds the local rules of missing episodes, return home
+	// interviews and NRM referrals (issue 4, part C: the repeat-missing
+	// rule, the RHI and NRM timescales, Philomena reviews).
+	Missing MissingConfig
+	// Flags configures health flags (categories, review interval,
+	// referral services, the hub's consultation line).
+	Flags FlagConfig
+	// Cases configures casework part B (issue 4): case reviews, notes,
+	// attachments and service pathways.
+	Cases CaseConfig
+	// Referrals configures casework part A (issue 4): referrals, the
+	// combined risk assessment's screening tool and review intervals, and
+	// the deadline job.
+	Referrals ReferralConfig
 }
 
 // DefaultConfig returns the production defaults (security.md SEC-16: idle
@@ -48,6 +62,10 @@ func DefaultConfig() Config {
 		TOTPIssuer:         "Safehub",
 		PasswordParams:     auth.DefaultParams,
 		PasswordPolicy:     auth.DefaultPasswordPolicy,
+		Missing:            DefaultMissingConfig(),
+		Flags:              DefaultFlagConfig(),
+		Cases:              DefaultCaseConfig(),
+		Referrals:          DefaultReferralConfig(),
 	}
 }
 

@@ -320,6 +320,12 @@ func (a *App) UpdatePerson(ctx context.Context, actor *access.Actor, id string, 
 		if err := tx.UpdatePerson(next); err != nil {
 			return err
 		}
+		if cur.Identifier(hub.IdentNHS) != next.Identifier(hub.IdentNHS) {
+			// The flag look-up index is keyed by NHS number.
+			if err := tx.NotifyFlagChange(id); err != nil {
+				return err
+			}
+		}
 		return tx.AppendAudit(e)
 	})
 	if err != nil {
@@ -332,8 +338,17 @@ func (a *App) UpdatePerson(ctx context.Context, actor *access.Actor, id string, 
 }
 
 // decide loads the actor's break-glass grants for the record and asks the
-// policy.
+// policy. A person's team is the team of their active cases (teamOf): it is
+// filled into r, once, so later decisions on r reuse it.
 func (a *App) decide(tx *store.Tx, actor *access.Actor, act access.Action, r *access.Record) access.Decision {
+	if r.Type == "person" && r.LeadID == "" && r.MemberIDs == nil {
+		if lead, members, err := a.teamOf(tx, r.ID); err == nil {
+			r.LeadID, r.MemberIDs = lead, members
+			if r.MemberIDs == nil {
+				r.MemberIDs = []string{}
+			}
+		}
+	}
 	if actor.ID != "" && !actor.Machine {
 		if gs, err := tx.ActiveBreakGlass(actor.ID, r.Type, r.ID); err == nil {
 			cp := *actor

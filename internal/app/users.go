@@ -530,16 +530,16 @@ func (a *App) PersonalTokens(ctx context.Context, p *Principal) ([]*hub.APIClien
 }
 
 // CreatePersonalToken gives the principal a bearer token for scripts that
-// acts as them, limited to the scopes chosen (person:read, person:write;
-// flag look-ups are for health systems' machine clients only). The token
-// is shown once.
+// acts as them, limited to the scopes chosen (person:read, person:write,
+// case:read, case:write; flag look-ups are for health systems' machine
+// clients only). The token is shown once.
 func (a *App) CreatePersonalToken(ctx context.Context, p *Principal, name string, scopes []hub.Scope) (*hub.APIClient, string, error) {
 	if len(scopes) == 0 {
 		return nil, "", hub.Invalid("scopes", "choose at least one scope")
 	}
 	for _, s := range scopes {
-		if s != hub.ScopePersonRead && s != hub.ScopePersonWrite {
-			return nil, "", hub.Invalid("scopes", "personal tokens may have person:read and person:write only")
+		if s == hub.ScopeFlagRead || !s.Valid() {
+			return nil, "", hub.Invalid("scopes", "personal tokens may have person:read, person:write, case:read and case:write only")
 		}
 	}
 	token, hash := auth.NewToken(apiTokenPrefix)

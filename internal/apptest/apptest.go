@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +27,7 @@ import (
 	"github.com/safehub/safehub/internal/api"
 	"github.com/safehub/safehub/internal/app"
 	"github.com/safehub/safehub/internal/auth"
+	"github.com/safehub/safehub/internal/fhirapi"
 	"github.com/safehub/safehub/internal/hub"
 	"github.com/safehub/safehub/internal/server"
 	"github.com/safehub/safehub/internal/store"
@@ -50,6 +52,8 @@ type Options struct {
 	// oidctest.Provider). An empty RedirectURL becomes the test server's
 	// callback URL.
 	OIDC *web.OIDCConfig
+	// FHIR, if set, replaces the FHIR surface's configuration.
+	FHIR *fhirapi.Config
 }
 
 // Env is a running Safehub.
@@ -60,6 +64,8 @@ type Env struct {
 	Server *server.Server
 	TS     *httptest.Server
 	Log    *LogBuffer
+	// Flags is the health flag look-up service behind the FHIR surface.
+	Flags *app.FlagLookups
 
 	Areas    map[string]*hub.Area // by code: "855" Leicestershire, "856" Leicester, "857" Rutland
 	Agencies map[hub.AgencyKind]*hub.Agency
@@ -78,6 +84,10 @@ func New(t testing.TB, engine string, opt Options) *Env {
 	cfg.RequireMFA = opt.RequireMFA
 	if opt.Config != nil {
 		cfg = *opt.Config
+	}
+	if cfg.Cases.AttachmentDir == "" {
+		// Case-note attachments go to a folder of the test's own.
+		cfg.Cases.AttachmentDir = filepath.Join(t.TempDir(), "attachments")
 	}
 	logs := &LogBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -105,7 +115,16 @@ func New(t testing.TB, engine string, opt Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.Server = server.New(server.Config{TLS: true}, a, log, w, api.NewHandler(a, log))
+	e.Flags, err = a.StartFlagLookups(context.Background(), app.FlagLookupOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Flags.Close)
+	fcfg := fhirapi.Config{TLS: true, Version: "test"}
+	if opt.FHIR != nil {
+		fcfg = *opt.FHIR
+	}
+	e.Server = server.New(server.Config{TLS: true}, a, log, w, api.NewHandler(a, log), fhirapi.NewHandler(e.Flags, log, fcfg))
 	e.TS.Config.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	e.TS.StartTLS()
 	t.Cleanup(e.TS.Close)

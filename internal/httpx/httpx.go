@@ -63,6 +63,13 @@ type Route struct {
 	// FHIR API answers with OperationOutcome); otherwise the web surface
 	// renders them for browser routes and the JSON API for token routes.
 	Errors ErrorRenderer
+	// MaxBodyBytes, if set, bounds this route's request body instead of the
+	// server's limit (attachment uploads need more than a form).
+	MaxBodyBytes int64
+	// Authenticate, if set, checks a Token route's bearer token instead of
+	// app.AuthenticateToken (the FHIR look-up checks tokens from a cache
+	// and again inside the transaction that records each look-up).
+	Authenticate func(ctx context.Context, token string) (*access.Actor, error)
 }
 
 // ErrorRenderer writes an error response in a surface's own format.
@@ -169,6 +176,8 @@ func Status(err error) int {
 		return http.StatusServiceUnavailable
 	case hub.EMethod:
 		return http.StatusMethodNotAllowed
+	case hub.EUnsupported:
+		return http.StatusUnsupportedMediaType
 	}
 	return http.StatusInternalServerError
 }

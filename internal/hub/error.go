@@ -16,6 +16,7 @@ const (
 	ETooMany      = "too_many"     // rate limited (429)
 	EUnavailable  = "unavailable"  // a dependency such as the audit log cannot be written (503)
 	EMethod       = "method"       // the resource exists but not for this method (405)
+	EUnsupported  = "unsupported"  // the content's type is not one accepted here, e.g. an attachment (415)
 	EInternal     = "internal"     // anything else; details are logged, never shown (500)
 )
 

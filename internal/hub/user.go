@@ -183,10 +183,14 @@ const (
 	ScopeFlagRead    Scope = "flag:read"    // FHIR Flag look-ups (health front doors)
 	ScopePersonRead  Scope = "person:read"  // person search and read through the JSON API
 	ScopePersonWrite Scope = "person:write" // create and update persons through the JSON API
+
+	// Casework (issue 4).
+	ScopeCaseRead  Scope = "case:read"  // read casework: referrals, assessments, cases, missing episodes, work queues
+	ScopeCaseWrite Scope = "case:write" // record and change casework
 )
 
 // Scopes lists every scope.
-var Scopes = []Scope{ScopeFlagRead, ScopePersonRead, ScopePersonWrite}
+var Scopes = []Scope{ScopeFlagRead, ScopePersonRead, ScopePersonWrite, ScopeCaseRead, ScopeCaseWrite}
 
 // Valid reports whether s is a known scope.
 func (s Scope) Valid() bool { return slices.Contains(Scopes, s) }

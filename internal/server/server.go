@@ -81,6 +81,9 @@ type Server struct {
 
 	web ErrorRenderer
 	api ErrorRenderer
+
+	// bodyLimits are the routes' own body limits, by pattern.
+	bodyLimits map[string]int64
 }
 
 // New composes the surfaces. web renders errors for browser routes and api
@@ -112,8 +115,12 @@ func New(cfg Config, a *app.App, log *slog.Logger, web, api interface {
 	}
 
 	mux := http.NewServeMux()
+	s.bodyLimits = map[string]int64{}
 	for _, rt := range s.routes {
 		mux.Handle(rt.Pattern, s.guard(rt))
+		if rt.MaxBodyBytes > 0 {
+			s.bodyLimits[rt.Pattern] = rt.MaxBodyBytes
+		}
 	}
 	cop := http.NewCrossOriginProtection()
 	for _, o := range cfg.TrustedOrigins {
@@ -151,7 +158,7 @@ func (s *Server) outer(next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		s.headers(rec.Header(), r, nonce)
 		rec.Header().Set("X-Request-Id", rid)
-		r.Body = http.MaxBytesReader(rec, r.Body, s.cfg.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(rec, r.Body, s.bodyLimit(r))
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -183,6 +190,19 @@ func (s *Server) outer(next http.Handler) http.Handler {
 }
 
 var errPanic = errors.New("internal error")
+
+// bodyLimit is the limit on r's body: its route's own, if it has one
+// (attachment uploads), or the server's.
+func (s *Server) bodyLimit(r *http.Request) int64 {
+	if len(s.bodyLimits) > 0 && s.mux != nil {
+		if _, p := s.mux.Handler(r); p != "" {
+			if n, ok := s.bodyLimits[p]; ok {
+				return n
+			}
+		}
+	}
+	return s.cfg.MaxBodyBytes
+}
 
 // route dispatches through the mux, answering requests that match no route
 // with the surfaces' own 404 and 405 pages rather than the mux's plain text.
@@ -313,7 +333,13 @@ func (s *Server) guard(rt httpx.Route) http.Handler {
 				errs.RenderError(w, r, httpx.ErrNoToken)
 				return
 			}
-			actor, _, err := s.app.AuthenticateToken(r.Context(), tok)
+			var actor *access.Actor
+			var err error
+			if rt.Authenticate != nil {
+				actor, err = rt.Authenticate(r.Context(), tok)
+			} else {
+				actor, _, err = s.app.AuthenticateToken(r.Context(), tok)
+			}
 			if err != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="safehub", error="invalid_token"`)
 				errs.RenderError(w, r, err)

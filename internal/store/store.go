@@ -53,6 +53,7 @@ type DB struct {
 	clock  hub.Clock
 	audit  *auditor
 	flags  flagWatchers
+	group  groupCommit // group.go
 }
 
 // Options configure Open.
@@ -191,6 +192,7 @@ func (db *DB) SQL() *sql.DB { return db.db }
 
 // Close closes the store. On SQLite it first runs PRAGMA optimize.
 func (db *DB) Close() error {
+	db.closeGroup()
 	if db.engine == SQLite {
 		_, _ = db.db.Exec("PRAGMA optimize")
 	}

@@ -56,6 +56,12 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) {
 	if checked(r, "scope_person_write") {
 		scopes = append(scopes, hub.ScopePersonWrite)
 	}
+	if checked(r, "scope_case_read") {
+		scopes = append(scopes, hub.ScopeCaseRead)
+	}
+	if checked(r, "scope_case_write") {
+		scopes = append(scopes, hub.ScopeCaseWrite)
+	}
 	_, token, err := h.app.CreatePersonalToken(r.Context(), pr, value(r, "token_name"), scopes)
 	if err != nil && httpx.Status(err) >= 500 {
 		h.RenderError(w, r, err)

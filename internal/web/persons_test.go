@@ -111,7 +111,11 @@ func TestPersonPage(t *testing.T) {
 		if diff := cmp.Diff(phoneWant, phones); diff != "" {
 			t.Errorf("phones (-want +got):\n%s", diff)
 		}
-		for _, title := range []string{"Cases", "Missing episodes", "Health flags", "Links and associations"} {
+		// Cases (issue 4) fills its own section: a child with none says so.
+		if c := card(d, "Cases"); c.Length() != 1 || textOf(c.Find(".govuk-summary-card__content")) != "No cases." {
+			t.Errorf("cases section: %d cards, content %q", c.Length(), textOf(c.Find(".govuk-summary-card__content")))
+		}
+		for _, title := range []string{"Health flags", "Links and associations"} {
 			c := card(d, title)
 			if c.Length() != 1 || textOf(c.Find(".govuk-summary-card__content")) != "Nothing recorded yet." {
 				t.Errorf("placeholder %q: %d cards, content %q", title, c.Length(), textOf(c.Find(".govuk-summary-card__content")))

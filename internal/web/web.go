@@ -282,7 +282,7 @@ func (h *Handler) RenderError(w http.ResponseWriter, r *http.Request, err error)
 		p.Title, p.Heading, p.Message = "Too many attempts", "Too many attempts", hub.ErrorMessage(err)
 	case http.StatusServiceUnavailable:
 		p.Title, p.Heading, p.Message = "Service unavailable", "Sorry, the service is unavailable", hub.ErrorMessage(err)
-	case http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusMethodNotAllowed:
+	case http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusMethodNotAllowed, http.StatusUnsupportedMediaType:
 		p.Title, p.Heading, p.Message = "There is a problem", "There is a problem", errorSentence(err)
 	default:
 		status = http.StatusInternalServerError
