@@ -10,6 +10,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/safehub/safehub/internal/access"
@@ -78,6 +79,9 @@ type App struct {
 	hasher   *auth.Hasher
 	throttle *auth.Throttle
 	sender   Sender
+	// deliveries counts notifications committed but not yet handed to
+	// the sender.
+	deliveries sync.WaitGroup
 }
 
 // New returns an App over db.

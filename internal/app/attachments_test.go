@@ -105,7 +105,7 @@ func storedFiles(t testing.TB, e *apptest.Env) []string {
 	return out
 }
 
-var storedName = regexp.MustCompile(`^[0-9a-f]{2}/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+var storedName = regexp.MustCompile(`^[0-9a-f]{2}/[0-9a-f]{8}-[0-9a-f]{4}-[47][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
 // TestAttachments (SEC-34, security.md rows 10 and 11): files are accepted
 // by their content, stored under generated names inside the attachment

@@ -136,6 +136,7 @@ func TestFlagLookUp(t *testing.T) {
 		if n.SubjectID != p.ID || n.ObjectID != f.ID || n.Link != "/persons/"+p.ID {
 			t.Errorf("notification %+v", n)
 		}
+		e.App.WaitDeliveries()
 		sender.mu.Lock()
 		sent := strings.Join(sender.sent, ",")
 		sender.mu.Unlock()

@@ -38,24 +38,36 @@ func (a *App) notify(tx *store.Tx, ns ...*hub.Notification) error {
 		return err
 	}
 	sender, ctx := a.sender, context.WithoutCancel(tx.Context())
-	tx.AfterCommit(func() {
-		for _, n := range ns {
-			var u *hub.User
-			err := a.db.Read(ctx, func(tx *store.Tx) error {
-				var err error
-				u, err = tx.User(n.UserID)
-				return err
-			})
-			if err == nil {
-				err = sender.Send(ctx, u, n)
-			}
-			if err != nil {
-				a.log.Warn("notification not sent", "notification_id", n.ID, "err", err)
-			}
-		}
-	})
+	// Delivery happens off the request path: a slow mailer must not slow
+	// the answer (a health system waiting on a flag look-up, say).
+	// WaitDeliveries waits for it.
+	a.deliveries.Add(1)
+	tx.AfterCommit(func() { go a.deliver(ctx, sender, ns) })
+	tx.OnRollback(a.deliveries.Done)
 	return nil
 }
+
+func (a *App) deliver(ctx context.Context, sender Sender, ns []*hub.Notification) {
+	defer a.deliveries.Done()
+	for _, n := range ns {
+		var u *hub.User
+		err := a.db.Read(ctx, func(tx *store.Tx) error {
+			var err error
+			u, err = tx.User(n.UserID)
+			return err
+		})
+		if err == nil {
+			err = sender.Send(ctx, u, n)
+		}
+		if err != nil {
+			a.log.Warn("notification not sent", "notification_id", n.ID, "err", err)
+		}
+	}
+}
+
+// WaitDeliveries waits until every notification committed so far has been
+// handed to the sender (for tests and shutdown).
+func (a *App) WaitDeliveries() { a.deliveries.Wait() }
 
 // NotificationPage is a page of the principal's notifications.
 type NotificationPage struct {

@@ -49,6 +49,7 @@ func TestNotifications(t *testing.T) {
 		if err := app.NotifyForTest(e.App, ctx, &hub.Notification{UserID: u.ID, Kind: "deadline", Title: "second"}); err != nil {
 			t.Fatal(err)
 		}
+		e.App.WaitDeliveries()
 		if len(sender.sent) != 1 || sender.sent[0] != u.Username+":deadline" {
 			t.Errorf("sender got %v, want the one notification made through the app", sender.sent)
 		}

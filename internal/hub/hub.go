@@ -12,13 +12,18 @@ import (
 	"time"
 )
 
-// NewID returns a random, opaque identifier (a version 4 UUID in its canonical
-// text form). Identifiers are never sequential so that they reveal nothing
-// about how many records exist or in which order they were made.
+// NewID returns a new identifier: a version 7 UUID in its canonical text
+// form — 48 bits of Unix milliseconds followed by 74 random bits. The
+// random part makes identifiers unguessable; the time prefix keeps new
+// records together at the end of the databases' key indexes, so inserts
+// stay fast at millions of rows. Identifiers are not sequential counters:
+// they reveal when a record was made, not how many exist.
 func NewID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	b[6] = b[6]&0x0f | 0x40
+	ms := uint64(time.Now().UnixMilli())
+	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	b[6] = b[6]&0x0f | 0x70
 	b[8] = b[8]&0x3f | 0x80
 	var s [36]byte
 	hex.Encode(s[0:8], b[0:4])

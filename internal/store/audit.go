@@ -354,7 +354,9 @@ func (tx *Tx) FindAuditEvents(f AuditFilter) ([]*hub.AuditEvent, error) {
 	var args []any
 	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
 	if f.SubjectID != "" {
-		add("subject_id = ?", f.SubjectID)
+		// The subject index is partial (WHERE subject_id <> ''); SQLite
+		// uses it only when the query repeats that condition.
+		add("subject_id = ? AND subject_id <> ''", f.SubjectID)
 	}
 	if f.ActorID != "" {
 		add("actor_id = ?", f.ActorID)

@@ -223,6 +223,7 @@ type Tx struct {
 	ctx   context.Context
 	now   time.Time
 	after []func()
+	undo  []func()
 	// events counts audit events appended in this transaction; pending
 	// holds them until they are written, just before commit.
 	events  int
@@ -237,6 +238,11 @@ func (tx *Tx) Context() context.Context { return tx.ctx }
 
 // AfterCommit registers fn to run once the transaction has committed.
 func (tx *Tx) AfterCommit(fn func()) { tx.after = append(tx.after, fn) }
+
+// OnRollback registers fn to run if the transaction does not commit (fn
+// or the commit failed): to release what a use case reserved for after
+// commit.
+func (tx *Tx) OnRollback(fn func()) { tx.undo = append(tx.undo, fn) }
 
 // Tx runs fn inside one transaction and commits if fn returns nil. On
 // PostgreSQL a serialization failure or deadlock is retried a few times; fn
@@ -270,7 +276,15 @@ func (db *DB) tx1(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) erro
 		return db.translate(fmt.Errorf("begin: %w", err))
 	}
 	tx := &Tx{tx: sqlTx, db: db, ctx: ctx, now: db.Now()}
-	defer sqlTx.Rollback()
+	committed := false
+	defer func() {
+		if !committed {
+			sqlTx.Rollback()
+			for _, f := range tx.undo {
+				f()
+			}
+		}
+	}()
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -282,6 +296,7 @@ func (db *DB) tx1(ctx context.Context, opts *sql.TxOptions, fn func(tx *Tx) erro
 	if err := sqlTx.Commit(); err != nil {
 		return db.translate(fmt.Errorf("commit: %w", err))
 	}
+	committed = true
 	for _, f := range tx.after {
 		f()
 	}
