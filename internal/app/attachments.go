@@ -268,8 +268,10 @@ func AttachmentDisposition(name string) string {
 }
 
 // storedPath is where an attachment's file lives inside the attachment
-// directory: a two-character fan-out directory and the attachment's id.
-func storedPath(id string) string { return id[:2] + "/" + id }
+// directory: a fan-out directory named by the id's last two characters
+// (random; the first ones are a timestamp, which would put every new file
+// in the same directory) and the attachment's id.
+func storedPath(id string) string { return id[len(id)-2:] + "/" + id }
 
 // attachmentRoot opens the attachment directory as an os.Root, creating it
 // (owner-only) if needed.

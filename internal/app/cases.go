@@ -1038,6 +1038,7 @@ type CaseWorker struct {
 	ID         string
 	Username   string
 	Name       string
+	AgencyID   string
 	AgencyName string
 	// CanLead is set for users whose role works cases.
 	CanLead bool
@@ -1069,7 +1070,7 @@ func (a *App) CaseWorkers(ctx context.Context, actor *access.Actor) ([]CaseWorke
 			if !access.Can(ua, access.CaseRead) {
 				continue
 			}
-			out = append(out, CaseWorker{ID: u.ID, Username: u.Username, Name: u.DisplayName, AgencyName: agName[u.AgencyID], CanLead: access.Can(ua, access.CaseWrite)})
+			out = append(out, CaseWorker{ID: u.ID, Username: u.Username, Name: u.DisplayName, AgencyID: u.AgencyID, AgencyName: agName[u.AgencyID], CanLead: access.Can(ua, access.CaseWrite)})
 		}
 		return nil
 	})
@@ -1123,6 +1124,7 @@ type CaseImport struct {
 	Subject      hub.Subject
 	LeadID       string
 	MemberIDs    []string
+	AgencyIDs    []string
 	Exploitation []hub.ExploitationType
 	Summary      string
 	OpenedAt     time.Time
@@ -1196,6 +1198,7 @@ func (a *App) ImportCases(ctx context.Context, actor *access.Actor, source strin
 		}
 		now := tx.Now()
 		seen := map[string]bool{}
+		agencies := map[string]bool{}
 		var cases []*hub.Case
 		var meetings []*hub.Meeting
 		var caseRows []int
@@ -1234,7 +1237,7 @@ func (a *App) ImportCases(ctx context.Context, actor *access.Actor, source strin
 				refuse(hub.Invalid("subject_id", "is not in the importer's areas"))
 				continue
 			}
-			c := &hub.Case{Subject: r.Subject, AreaID: rec.AreaID, OwnerAgencyID: actor.AgencyID, LeadID: r.LeadID, Exploitation: r.Exploitation,
+			c := &hub.Case{Subject: r.Subject, AreaID: rec.AreaID, OwnerAgencyID: actor.AgencyID, LeadID: r.LeadID, AgencyIDs: r.AgencyIDs, Exploitation: r.Exploitation,
 				Status: hub.CaseOpen, Summary: strings.TrimSpace(r.Summary), OpenedAt: r.OpenedAt.UTC(), ExternalRef: r.ExternalRef, CreatedBy: actor.ID}
 			for _, m := range r.MemberIDs {
 				if m != c.LeadID && !slices.Contains(c.MemberIDs, m) {
@@ -1256,6 +1259,20 @@ func (a *App) ImportCases(ctx context.Context, actor *access.Actor, source strin
 				continue
 			}
 			bad := false
+			for _, ag := range c.AgencyIDs {
+				if _, ok := agencies[ag]; !ok {
+					_, err := tx.Agency(ag)
+					agencies[ag] = err == nil
+				}
+				if !agencies[ag] {
+					refuse(hub.Invalid("agencies", "names an agency that does not exist"))
+					bad = true
+					break
+				}
+			}
+			if bad {
+				continue
+			}
 			for _, m := range c.MemberIDs {
 				if err := checkUser(m, access.CaseRead, "members"); err != nil {
 					refuse(err)

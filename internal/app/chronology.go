@@ -35,26 +35,48 @@ type ChronologyEntry struct {
 var chronologySources []func(a *App, tx *store.Tx, actor *access.Actor, p *hub.Person) ([]ChronologyEntry, error)
 
 // chronologyKinds names the kinds of entry, in the order the filter lists
-// them. Kinds not listed here are shown by their machine name.
-var chronologyKinds = []struct{ Kind, Label string }{
-	{"referral", "Referrals"},
-	{"assessment", "Risk assessments"},
-	{"case", "Case opened, reviewed and closed"},
-	{"meeting", "Meetings"},
-	{"plan_action", "Plan actions"},
-	{"note", "Case notes"},
-	{"service", "Service referrals"},
-	{"missing", "Missing episodes"},
-	{"rhi", "Return home interviews"},
-	{"nrm", "NRM referrals"},
-	{"flag", "Health flags"},
+// them: the filter's label, and the name of one entry. Kinds not listed
+// here are shown by their machine name.
+var chronologyKinds = []struct{ Kind, Label, Name string }{
+	{"referral", "Referrals", "Referral"},
+	{"assessment", "Risk assessments", "Risk assessment"},
+	{"case", "Case opened, reviewed and closed", "Hub case"},
+	{"meeting", "Meetings", "Meeting"},
+	{"plan_action", "Plan actions", "Plan action"},
+	{"note", "Case notes", "Case note"},
+	{"service", "Service referrals", "Service referral"},
+	{"missing", "Missing episodes", "Missing episode"},
+	{"rhi", "Return home interviews", "Return home interview"},
+	{"nrm", "NRM referrals", "NRM referral"},
+	{"flag", "Health flags", "Health flag"},
 }
 
-// ChronologyKindLabel is the name of a kind of entry.
+// ChronologyKindLabel is the name of a kind of entry in the filter
+// ("Meetings").
 func ChronologyKindLabel(kind string) string {
 	for _, k := range chronologyKinds {
 		if k.Kind == kind {
 			return k.Label
+		}
+	}
+	return strings.ReplaceAll(kind, "_", " ")
+}
+
+// kindRank orders kinds as chronologyKinds lists them, others after.
+func kindRank(kind string) int {
+	for i, k := range chronologyKinds {
+		if k.Kind == kind {
+			return i
+		}
+	}
+	return len(chronologyKinds)
+}
+
+// ChronologyKindName is the name of one entry of a kind ("Meeting").
+func ChronologyKindName(kind string) string {
+	for _, k := range chronologyKinds {
+		if k.Kind == kind {
+			return k.Name
 		}
 	}
 	return strings.ReplaceAll(kind, "_", " ")
@@ -210,11 +232,13 @@ func (a *App) ChronologyOf(ctx context.Context, actor *access.Actor, personID st
 			}
 			out.Entries = append(out.Entries, en)
 		}
+		// Same-instant entries follow the work's order: a referral's
+		// decision before the case it opened.
 		slices.SortStableFunc(out.Entries, func(x, y ChronologyEntry) int {
 			if c := x.At.Compare(y.At); c != 0 {
 				return c
 			}
-			return cmp.Compare(x.Kind, y.Kind)
+			return cmp.Compare(kindRank(x.Kind), kindRank(y.Kind))
 		})
 		e.Detail = fmt.Sprintf("%d of %d entries", len(out.Entries), out.Total)
 		return tx.AppendAudit(e)

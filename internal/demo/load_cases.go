@@ -20,10 +20,11 @@ import (
 // (or, without one, at the latest referral, or 60 days before the end).
 // Strategy discussions and MACE panels follow their referrals as meetings.
 // The lead practitioners are the demo practitioner and police officer when
-// present; without them no cases are loaded.
+// present, otherwise the first two users who may work cases; with none, no
+// cases are loaded.
 
 func init() {
-	featureLoaders = append(featureLoaders, loadCases)
+	featureLoaders = append(featureLoaders, LoadCases)
 }
 
 // caseBatch is how many cases one import transaction holds.
@@ -37,7 +38,11 @@ type synthCase struct {
 	risk     string
 }
 
-func loadCases(ctx context.Context, a *app.App, p *Partnership, open Opener, loaded *Loaded) error {
+// LoadCases opens the synthetic partnership's hub cases (see above) for
+// the persons loaded, through the case import use case in batches of 500.
+// LoadPartnership calls it after the persons; it is exported for its
+// benchmark.
+func LoadCases(ctx context.Context, a *app.App, p *Partnership, open Opener, loaded *Loaded) error {
 	if loaded == nil || len(loaded.IDs) == 0 {
 		return nil
 	}
@@ -60,6 +65,15 @@ func loadCases(ctx context.Context, a *app.App, p *Partnership, open Opener, loa
 		}
 		if w.Username == "paul.police" {
 			police = &w
+		}
+	}
+	if len(leads) == 0 {
+		// Without the demo users (a load into a fresh hub), any two users
+		// whose role works cases lead them.
+		for _, w := range workers {
+			if w.CanLead && len(leads) < 2 {
+				leads = append(leads, w)
+			}
 		}
 	}
 	if len(leads) == 0 {
@@ -159,6 +173,7 @@ func loadCases(ctx context.Context, a *app.App, p *Partnership, open Opener, loa
 			ExternalRef:  "synth-case-" + pid,
 			Subject:      hub.Subject{Kind: hub.SubjectPerson, ID: loaded.IDs[pid]},
 			LeadID:       lead.ID,
+			AgencyIDs:    caseAgencies(owner, lead.AgencyID),
 			Exploitation: exploitationOf(c.concerns, roles[pid]),
 			OpenedAt:     c.opened,
 			Summary:      caseSummary(c),
@@ -238,4 +253,16 @@ func caseSummary(c *synthCase) string {
 		s += "; exploitation risk assessed " + c.risk
 	}
 	return s + "."
+}
+
+// caseAgencies are the agencies involved in a synthetic case: the hub's
+// social care and the lead's agency.
+func caseAgencies(ids ...string) []string {
+	var out []string
+	for _, id := range ids {
+		if id != "" && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }

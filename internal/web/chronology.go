@@ -20,8 +20,8 @@ type chronologyPage struct {
 	Filtered bool
 }
 
-// KindLabel names a kind of entry.
-func (p *chronologyPage) KindLabel(kind string) string { return app.ChronologyKindLabel(kind) }
+// KindName names one entry's kind.
+func (p *chronologyPage) KindName(kind string) string { return app.ChronologyKindName(kind) }
 
 func (h *Handler) chronology(w http.ResponseWriter, r *http.Request) {
 	a := httpx.ActorFrom(r.Context())
