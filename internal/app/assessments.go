@@ -44,18 +44,10 @@ func (a *App) StartAssessment(ctx context.Context, actor *access.Actor, s hub.Su
 	}
 	var out *hub.Assessment
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		e := subjectEvent(ctx, actor, hub.ActCreate, "assessment", "", s)
-		subj, err := a.subjectFor(tx, s)
-		if errors.Is(err, hub.ErrNotFound) {
-			e.Outcome, e.Detail = hub.OutcomeDenied, "no such subject"
-			return tx.AppendAudit(e)
-		}
-		if err != nil {
+		e := event(ctx, actor, hub.ActCreate, "assessment", "")
+		subj, err := a.subjectAccess(tx, actor, access.CaseWrite, e, s)
+		if err != nil || subj == nil {
 			return err
-		}
-		if d := a.decide(tx, actor, access.CaseWrite, subj.record); !d.Allow {
-			e.Outcome, e.Detail = hub.OutcomeDenied, d.Reason
-			return tx.AppendAudit(e)
 		}
 		open, _, err := tx.FindAssessments(store.AssessmentFilter{Subject: &s, Open: true, Limit: 1})
 		if err != nil {
@@ -111,14 +103,9 @@ func (a *App) assessmentFor(tx *store.Tx, ctx context.Context, actor *access.Act
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	e.SubjectID = personOf(x.Subject)
-	s, err := a.subjectFor(tx, x.Subject)
-	if err != nil {
+	s, err := a.subjectAccess(tx, actor, act, e, x.Subject)
+	if err != nil || s == nil {
 		return nil, nil, nil, err
-	}
-	if d := a.decide(tx, actor, act, s.record); !d.Allow {
-		e.Outcome, e.Detail = hub.OutcomeDenied, d.Reason
-		return nil, nil, nil, tx.AppendAudit(e)
 	}
 	return x, s, e, nil
 }
@@ -500,20 +487,11 @@ func (a *App) AssessmentsOf(ctx context.Context, actor *access.Actor, s hub.Subj
 	var out []*hub.Assessment
 	var denied bool
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		e := subjectEvent(ctx, actor, hub.ActSearch, "assessment", "", s)
-		subj, err := a.subjectFor(tx, s)
-		if errors.Is(err, hub.ErrNotFound) {
-			denied = true
-			e.Outcome, e.Detail = hub.OutcomeDenied, "no such subject"
-			return tx.AppendAudit(e)
-		}
-		if err != nil {
+		e := event(ctx, actor, hub.ActSearch, "assessment", "")
+		subj, err := a.subjectAccess(tx, actor, access.CaseRead, e, s)
+		if err != nil || subj == nil {
+			denied = subj == nil
 			return err
-		}
-		if d := a.decide(tx, actor, access.CaseRead, subj.record); !d.Allow {
-			denied = true
-			e.Outcome, e.Detail = hub.OutcomeDenied, d.Reason
-			return tx.AppendAudit(e)
 		}
 		if out, _, err = tx.FindAssessments(store.AssessmentFilter{Subject: &s, Limit: 200}); err != nil {
 			return err

@@ -119,20 +119,30 @@ func (a *App) subjectFor(tx *store.Tx, s hub.Subject) (*subject, error) {
 	return out, nil
 }
 
+// subjectAccess loads the subject of an action and decides act on it,
+// with e the action's audit event (its SubjectID set here). When the
+// subject does not exist or the actor may not, it appends e as denied and
+// returns a nil subject: the caller answers not found.
+func (a *App) subjectAccess(tx *store.Tx, actor *access.Actor, act access.Action, e *hub.AuditEvent, s hub.Subject) (*subject, error) {
+	e.SubjectID = personOf(s)
+	subj, err := a.subjectFor(tx, s)
+	if errors.Is(err, hub.ErrNotFound) {
+		e.Outcome, e.Detail = hub.OutcomeDenied, "no such subject"
+		return nil, tx.AppendAudit(e)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if d := a.decide(tx, actor, act, subj.record); !d.Allow {
+		e.Outcome, e.Detail = hub.OutcomeDenied, d.Reason
+		return nil, tx.AppendAudit(e)
+	}
+	return subj, nil
+}
+
 // contextRecord describes a context for an access decision.
 func contextRecord(c *hub.Context) *access.Record {
 	return &access.Record{Type: "context", ID: c.ID, AreaID: c.AreaID, OwnerAgencyID: c.OwnerAgencyID, Sensitivity: hub.SensitivityNormal}
-}
-
-// subjectEvent starts an audit event about a record of subject s: a
-// person subject is the event's SubjectID, so the child's access history
-// shows it.
-func subjectEvent(ctx context.Context, actor *access.Actor, action, objectType, objectID string, s hub.Subject) *hub.AuditEvent {
-	e := event(ctx, actor, action, objectType, objectID)
-	if s.Kind == hub.SubjectPerson {
-		e.SubjectID = s.ID
-	}
-	return e
 }
 
 // listSubjects returns the display names of many subjects, and whether
@@ -292,20 +302,11 @@ func (a *App) RecordReferral(ctx context.Context, actor *access.Actor, in Referr
 	}
 	var denied bool
 	err = a.db.Tx(ctx, func(tx *store.Tx) error {
-		e := subjectEvent(ctx, actor, hub.ActCreate, "referral", "", r.Subject)
-		s, err := a.subjectFor(tx, r.Subject)
-		if errors.Is(err, hub.ErrNotFound) {
-			denied = true
-			e.Outcome, e.Detail = hub.OutcomeDenied, "no such subject"
-			return tx.AppendAudit(e)
-		}
-		if err != nil {
+		e := event(ctx, actor, hub.ActCreate, "referral", "")
+		s, err := a.subjectAccess(tx, actor, access.ReferralCreate, e, r.Subject)
+		if err != nil || s == nil {
+			denied = s == nil
 			return err
-		}
-		if d := a.decide(tx, actor, access.ReferralCreate, s.record); !d.Allow {
-			denied = true
-			e.Outcome, e.Detail = hub.OutcomeDenied, d.Reason
-			return tx.AppendAudit(e)
 		}
 		r.AreaID = s.AreaID
 		if err := a.checkReferrer(tx, r); err != nil {
@@ -485,14 +486,9 @@ func (a *App) referralFor(tx *store.Tx, ctx context.Context, actor *access.Actor
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	e.SubjectID = personOf(r.Subject)
-	s, err := a.subjectFor(tx, r.Subject)
-	if err != nil {
+	s, err := a.subjectAccess(tx, actor, act, e, r.Subject)
+	if err != nil || s == nil {
 		return nil, nil, nil, err
-	}
-	if d := a.decide(tx, actor, act, s.record); !d.Allow {
-		e.Outcome, e.Detail = hub.OutcomeDenied, d.Reason
-		return nil, nil, nil, tx.AppendAudit(e)
 	}
 	return r, s, e, nil
 }
@@ -620,20 +616,11 @@ func (a *App) Referrals(ctx context.Context, actor *access.Actor, q ReferralQuer
 			// One subject's referrals: the subject must be one the actor
 			// may read, and then all of them are.
 			f.Subject, f.AreaIDs, f.ExcludeRestricted = q.Subject, nil, false
-			e.ObjectType, e.ObjectID, e.SubjectID = string(q.Subject.Kind), q.Subject.ID, personOf(*q.Subject)
-			s, err := a.subjectFor(tx, *q.Subject)
-			if errors.Is(err, hub.ErrNotFound) {
-				denied = true
-				e.Outcome, e.Detail = hub.OutcomeDenied, "no such subject"
-				return tx.AppendAudit(e)
-			}
-			if err != nil {
+			e.ObjectType, e.ObjectID = string(q.Subject.Kind), q.Subject.ID
+			s, err := a.subjectAccess(tx, actor, access.CaseRead, e, *q.Subject)
+			if err != nil || s == nil {
+				denied = s == nil
 				return err
-			}
-			if d := a.decide(tx, actor, access.CaseRead, s.record); !d.Allow {
-				denied = true
-				e.Outcome, e.Detail = hub.OutcomeDenied, d.Reason
-				return tx.AppendAudit(e)
 			}
 		}
 		rs, total, err := tx.FindReferrals(f)
@@ -766,8 +753,8 @@ func (a *App) ImportReferrals(ctx context.Context, actor *access.Actor, source s
 			return err
 		}
 		for _, r := range rs {
-			e := subjectEvent(ctx, actor, hub.ActCreate, "referral", r.ID, r.Subject)
-			e.Detail = "import: " + source
+			e := event(ctx, actor, hub.ActCreate, "referral", r.ID)
+			e.SubjectID, e.Detail = personOf(r.Subject), "import: "+source
 			if err := tx.AppendAudit(e); err != nil {
 				return err
 			}
@@ -998,19 +985,11 @@ func (a *App) SubjectName(ctx context.Context, actor *access.Actor, act access.A
 	}
 	var name string
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		e := subjectEvent(ctx, actor, hub.ActView, string(s.Kind), s.ID, s)
+		e := event(ctx, actor, hub.ActView, string(s.Kind), s.ID)
 		e.Detail = "form: " + string(act)
-		subj, err := a.subjectFor(tx, s)
-		if errors.Is(err, hub.ErrNotFound) {
-			e.Outcome = hub.OutcomeDenied
-			return tx.AppendAudit(e)
-		}
-		if err != nil {
+		subj, err := a.subjectAccess(tx, actor, act, e, s)
+		if err != nil || subj == nil {
 			return err
-		}
-		if d := a.decide(tx, actor, act, subj.record); !d.Allow {
-			e.Outcome, e.Detail = hub.OutcomeDenied, d.Reason
-			return tx.AppendAudit(e)
 		}
 		name = subj.Name
 		return tx.AppendAudit(e)

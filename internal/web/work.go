@@ -47,7 +47,13 @@ func (h *Handler) workRoutes() []httpx.Route {
 type workPage struct {
 	cwBase
 	Work *app.MyWork
+	// Shown is the first maxWorkShown of the user's items.
+	Shown *app.MyWork
 }
+
+// maxWorkShown bounds the items "My work" lists: a caseload beyond it is
+// worked from the top (overdue first).
+const maxWorkShown = 200
 
 func (h *Handler) myWork(w http.ResponseWriter, r *http.Request) {
 	mw, err := h.app.MyWork(r.Context(), httpx.ActorFrom(r.Context()))
@@ -55,7 +61,11 @@ func (h *Handler) myWork(w http.ResponseWriter, r *http.Request) {
 		h.RenderError(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "work", &workPage{cwBase: cwBase{h.page(r, "My work", "/work")}, Work: mw})
+	shown := *mw
+	if len(shown.Items) > maxWorkShown {
+		shown.Items = shown.Items[:maxWorkShown]
+	}
+	h.render(w, r, http.StatusOK, "work", &workPage{cwBase: cwBase{h.page(r, "My work", "/work")}, Work: mw, Shown: &shown})
 }
 
 type teamPage struct {
