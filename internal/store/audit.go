@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -32,8 +33,9 @@ type AuditOptions struct {
 }
 
 type auditor struct {
-	opts   AuditOptions
-	signer note.Signer
+	opts     AuditOptions
+	frontier frontierCache
+	signer   note.Signer
 	// origin names the log in checkpoints: the signing key's name, as C2SP
 	// tlog-checkpoint has it.
 	origin string
@@ -96,12 +98,13 @@ const auditRowsPerInsert = 200
 // from the table, newer ones from memory) and inserts events and hashes in
 // multi-row statements. It returns the new log size and a hash reader that
 // sees the new hashes.
-func (tx *Tx) writePending() (int64, tlog.HashReader, error) {
-	n, err := tx.lockAuditHead()
+func (tx *Tx) writePending() (auditHead, *overlayReader, error) {
+	head, err := tx.lockHead()
 	if err != nil {
-		return 0, nil, fmt.Errorf("audit head: %w", err)
+		return head, nil, fmt.Errorf("audit head: %w", err)
 	}
-	r := &overlayReader{base: tx.hashReader(), added: map[int64]tlog.Hash{}}
+	n := head.size
+	r := &overlayReader{base: tx.hashReader(), added: map[int64]tlog.Hash{}, known: tx.db.audit.frontierFor(n)}
 	type hashRow struct {
 		id int64
 		h  tlog.Hash
@@ -112,7 +115,7 @@ func (tx *Tx) writePending() (int64, tlog.HashReader, error) {
 		salt := audit.NewSalt()
 		hs, err := tlog.StoredHashes(n, audit.Encode(e, salt), r)
 		if err != nil {
-			return 0, nil, fmt.Errorf("audit hashes: %w", err)
+			return head, nil, fmt.Errorf("audit hashes: %w", err)
 		}
 		base := tlog.StoredHashIndex(0, n)
 		for i, h := range hs {
@@ -129,7 +132,7 @@ func (tx *Tx) writePending() (int64, tlog.HashReader, error) {
 		q := `INSERT INTO audit_events (idx, at, actor_id, actor_name, agency_id, role, action, object_type, object_id, subject_id, purpose, outcome, request_id, client, detail, salt) VALUES ` +
 			valuesList(len(chunk)/evCols, evCols)
 		if _, err := tx.exec(q, chunk...); err != nil {
-			return 0, nil, fmt.Errorf("insert audit events: %w", err)
+			return head, nil, fmt.Errorf("insert audit events: %w", err)
 		}
 	}
 	for i := 0; i < len(hashes); i += auditRowsPerInsert * 2 {
@@ -139,11 +142,12 @@ func (tx *Tx) writePending() (int64, tlog.HashReader, error) {
 			args = append(args, h.id, h.h[:])
 		}
 		if _, err := tx.exec(`INSERT INTO audit_hashes (id, hash) VALUES `+valuesList(len(chunk), 2), args...); err != nil {
-			return 0, nil, fmt.Errorf("insert audit hashes: %w", err)
+			return head, nil, fmt.Errorf("insert audit hashes: %w", err)
 		}
 	}
 	tx.pending = nil
-	return n, r, nil
+	head.size = n
+	return head, r, nil
 }
 
 // valuesList renders "(?, ?), (?, ?)" for rows × cols placeholders.
@@ -165,13 +169,23 @@ func valuesList(rows, cols int) string {
 type overlayReader struct {
 	base  tlog.HashReader
 	added map[int64]tlog.Hash
+	// known are hashes already known to be stored: the frontier cache.
+	known map[int64]tlog.Hash
+}
+
+func (o *overlayReader) lookup(x int64) (tlog.Hash, bool) {
+	if h, ok := o.added[x]; ok {
+		return h, true
+	}
+	h, ok := o.known[x]
+	return h, ok
 }
 
 func (o *overlayReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))
 	var missing []int64
 	for _, x := range indexes {
-		if _, ok := o.added[x]; !ok {
+		if _, ok := o.lookup(x); !ok {
 			missing = append(missing, x)
 		}
 	}
@@ -184,7 +198,7 @@ func (o *overlayReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	}
 	j := 0
 	for i, x := range indexes {
-		if h, ok := o.added[x]; ok {
+		if h, ok := o.lookup(x); ok {
 			out[i] = h
 			continue
 		}
@@ -192,6 +206,62 @@ func (o *overlayReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 		j++
 	}
 	return out, nil
+}
+
+// frontier returns the stored-hash indexes of the complete subtrees that
+// make up a tree of size n (one per set bit of n): the only hashes that
+// appending to the tree, or computing its root, reads.
+func frontier(n int64) []int64 {
+	var out []int64
+	for l := 0; l < 63 && n>>l > 0; l++ {
+		if n>>l&1 == 1 {
+			out = append(out, tlog.StoredHashIndex(l, n>>l-1))
+		}
+	}
+	return out
+}
+
+// frontierCache keeps the frontier hashes of the log as this process last
+// committed it, so appends and roots need no reads of audit_hashes. It is
+// used only while the log's size is the one it was made for: another
+// process appending (PostgreSQL with several servers) makes it stale, and
+// the hashes are then read from the table.
+type frontierCache struct {
+	mu     sync.Mutex
+	size   int64
+	hashes map[int64]tlog.Hash
+}
+
+func (a *auditor) frontierFor(n int64) map[int64]tlog.Hash {
+	c := &a.frontier
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.size != n || c.hashes == nil {
+		return nil
+	}
+	return c.hashes
+}
+
+// remember records the frontier of a tree of size n, read through r (which
+// holds them, in memory or in the table), once the transaction commits.
+func (a *auditor) remember(tx *Tx, n int64, r tlog.HashReader) {
+	idx := frontier(n)
+	hs, err := r.ReadHashes(idx)
+	if err != nil {
+		return
+	}
+	m := make(map[int64]tlog.Hash, len(idx))
+	for i, x := range idx {
+		m[x] = hs[i]
+	}
+	tx.AfterCommit(func() {
+		c := &a.frontier
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if n >= c.size {
+			c.size, c.hashes = n, m
+		}
+	})
 }
 
 // lockAuditHead returns the current log size, holding the head row for the
@@ -202,38 +272,46 @@ func (o *overlayReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 //
 //	(BEGIN IMMEDIATE), and has no FOR UPDATE.
 func (tx *Tx) lockAuditHead() (int64, error) {
-	q := `SELECT size FROM audit_head WHERE id = 1`
+	h, err := tx.lockHead()
+	return h.size, err
+}
+
+type auditHead struct {
+	size, checkpointSize, checkpointAt int64
+}
+
+func (tx *Tx) lockHead() (auditHead, error) {
+	q := `SELECT size, checkpoint_size, checkpoint_at FROM audit_head WHERE id = 1`
 	if tx.db.engine == Postgres {
 		q += ` FOR UPDATE`
 	}
-	var n int64
-	if err := tx.queryRow(q).Scan(&n); err != nil {
-		return 0, tx.db.translate(err)
+	var h auditHead
+	if err := tx.queryRow(q).Scan(&h.size, &h.checkpointSize, &h.checkpointAt); err != nil {
+		return h, tx.db.translate(err)
 	}
-	return n, nil
+	return h, nil
 }
 
 // finish writes the pending events and signs the new head and, when due, a
 // checkpoint. It runs once per transaction that appended events, just
 // before commit.
 func (a *auditor) finish(tx *Tx) error {
-	size, reader, err := tx.writePending()
+	head, reader, err := tx.writePending()
 	if err != nil {
 		return err
 	}
+	size := head.size
 	root, err := tlog.TreeHash(size, reader)
 	if err != nil {
 		return fmt.Errorf("audit tree hash: %w", err)
 	}
+	a.remember(tx, size, reader)
 	cp := audit.Checkpoint{Origin: a.origin, Size: size, Root: root}
 	signed, err := audit.SignCheckpoint(cp, a.signer)
 	if err != nil {
 		return fmt.Errorf("sign audit head: %w", err)
 	}
-	var cpSize, cpAt int64
-	if err := tx.queryRow(`SELECT checkpoint_size, checkpoint_at FROM audit_head WHERE id = 1`).Scan(&cpSize, &cpAt); err != nil {
-		return tx.db.translate(err)
-	}
+	cpSize, cpAt := head.checkpointSize, head.checkpointAt
 	due := size-cpSize >= a.opts.CheckpointEvery || tx.now.Sub(fromMicros(cpAt)) >= a.opts.CheckpointInterval
 	if due {
 		if _, err := tx.exec(`INSERT INTO audit_checkpoints (size, at, signed) VALUES (?, ?, ?)`, size, micros(tx.now), string(signed)); err != nil {

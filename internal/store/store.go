@@ -29,6 +29,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/safehub/safehub/internal/hub"
@@ -53,6 +54,7 @@ type DB struct {
 	clock  hub.Clock
 	audit  *auditor
 	flags  flagWatchers
+	stmts  stmtCache
 	group  groupCommit // group.go
 }
 
@@ -325,17 +327,83 @@ func (db *DB) rebind(q string) string {
 }
 
 func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
+	if st := tx.stmt(q); st != nil {
+		r, err := st.ExecContext(tx.ctx, args...)
+		return r, tx.db.translate(err)
+	}
 	r, err := tx.tx.ExecContext(tx.ctx, tx.db.rebind(q), args...)
 	return r, tx.db.translate(err)
 }
 
 func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	if st := tx.stmt(q); st != nil {
+		r, err := st.QueryContext(tx.ctx, args...)
+		return r, tx.db.translate(err)
+	}
 	r, err := tx.tx.QueryContext(tx.ctx, tx.db.rebind(q), args...)
 	return r, tx.db.translate(err)
 }
 
 func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
+	if st := tx.stmt(q); st != nil {
+		return st.QueryRowContext(tx.ctx, args...)
+	}
 	return tx.tx.QueryRowContext(tx.ctx, tx.db.rebind(q), args...)
+}
+
+// Prepared statements (SQLite only: pgx already caches them per
+// connection). SQLite parses every statement it is given, and parsing was a
+// tenth of the flag look-up's time, so the store prepares each distinct
+// query once and runs it through the transaction. The cache is bounded: past
+// maxStatements distinct queries, new ones run unprepared.
+const (
+	maxStatements     = 2000
+	maxStatementBytes = 16 << 10
+)
+
+type stmtCache struct {
+	mu sync.RWMutex
+	m  map[string]*sql.Stmt
+}
+
+// stmt returns the transaction's handle on the cached prepared statement for
+// q, preparing it first if needed, or nil when q is not to be cached.
+func (tx *Tx) stmt(q string) *sql.Stmt {
+	db := tx.db
+	if db.engine != SQLite || len(q) > maxStatementBytes {
+		return nil
+	}
+	c := &db.stmts
+	c.mu.RLock()
+	st, ok := c.m[q]
+	n := len(c.m)
+	c.mu.RUnlock()
+	if !ok {
+		if n >= maxStatements {
+			return nil
+		}
+		c.mu.Lock()
+		if st, ok = c.m[q]; !ok {
+			// Preparing on the pool needs an idle connection; when every
+			// connection is busy (writers queued behind this transaction's
+			// write lock) waiting for one would deadlock until the busy
+			// timeout, so give up at once and run this query unprepared.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+			var err error
+			st, err = db.db.PrepareContext(ctx, q)
+			cancel()
+			if err != nil {
+				c.mu.Unlock()
+				return nil // the unprepared path reports any real error
+			}
+			if c.m == nil {
+				c.m = map[string]*sql.Stmt{}
+			}
+			c.m[q] = st
+		}
+		c.mu.Unlock()
+	}
+	return tx.tx.StmtContext(tx.ctx, st)
 }
 
 // Migrate applies every embedded migration not yet applied, each in its own

@@ -111,17 +111,9 @@ func (h *Handler) person(w http.ResponseWriter, r *http.Request) {
 	}
 	today := h.app.Today()
 	p := personPage{Page: h.page(r, v.Person.Name(), "/persons"), View: v, IsChild: v.Person.IsChild(today), Age: v.Person.Age(today)}
-	// Sections no feature has filled yet are shown as such.
-	cw := v.Casework
-	if cw == nil || cw.Cases == nil {
-		p.Placeholders = append(p.Placeholders, "Cases")
-	}
-	if cw == nil || cw.Missing == nil {
-		p.Placeholders = append(p.Placeholders, "Missing episodes")
-	}
-	if v.Flags == nil {
-		p.Placeholders = append(p.Placeholders, "Health flags")
-	}
+	// Feature sections (cases, referrals, missing episodes, flags) show
+	// themselves when the actor may see them; what is still to come is
+	// shown as such.
 	p.Placeholders = append(p.Placeholders, "Links and associations")
 	p.Back = "/persons"
 	h.render(w, r, http.StatusOK, "person", p)
