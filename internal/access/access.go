@@ -48,28 +48,37 @@ const (
 	CaseWrite      Action = "case.write"            // open and work cases, plans, meetings, notes
 	MissingRecord  Action = "missing.record"        // record missing reports, returns and return home interviews
 	TeamView       Action = "team.view"             // the manager's team view: allocation, overdue counts, reassignment
+
+	// Cross-border sharing (issue 6). Reading what is shared needs no
+	// action of its own: a share widens PersonRead and CaseRead.
+	ShareCreate  Action = "share.create"  // share parts of a child's record one can see; answer requests
+	ShareRequest Action = "share.request" // ask another area for a share
+	ShareApprove Action = "share.approve" // approve shares that need approval
+	ShareOversee Action = "share.oversee" // the list of active shares, expiring shares, reads of shared data
 )
 
 // Actions lists every action, for tests and documentation.
 var Actions = []Action{Home, Account, PersonSearch, PersonRead, PersonCreate, PersonUpdate, PersonAccessLog, BreakGlass, UserAdmin, ClientAdmin, AuditRead, FlagLookup,
-	Notifications, FlagRead, FlagWrite, FlagDesk, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord, TeamView}
+	Notifications, FlagRead, FlagWrite, FlagDesk, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord, TeamView,
+	ShareCreate, ShareRequest, ShareApprove, ShareOversee}
 
 // grants says which actions each role holds. Administrators manage accounts
 // but see no case content; auditors see the audit log and who looked at a
 // record, and may find the record to answer that question.
 var grants = map[hub.Role][]Action{
 	hub.RolePractitioner: {Home, Account, Notifications, PersonSearch, PersonRead, PersonCreate, PersonUpdate, BreakGlass,
-		FlagRead, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord},
+		FlagRead, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord, ShareCreate, ShareRequest},
 	hub.RolePolice: {Home, Account, Notifications, PersonSearch, PersonRead, PersonCreate, PersonUpdate, BreakGlass,
-		FlagRead, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord},
+		FlagRead, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord, ShareCreate, ShareRequest},
 	hub.RoleAnalyst: {Home, Account, Notifications, PersonSearch, PersonRead, CaseRead},
 	hub.RoleNurse: {Home, Account, Notifications, PersonSearch, PersonRead, BreakGlass,
-		FlagRead, FlagWrite, FlagDesk, ReferralCreate, AssessContrib, CaseRead},
+		FlagRead, FlagWrite, FlagDesk, ReferralCreate, AssessContrib, CaseRead, ShareRequest},
 	hub.RoleEducation: {Home, Account, Notifications, PersonSearch, PersonRead, ReferralCreate, AssessContrib},
 	hub.RoleManager: {Home, Account, Notifications, PersonSearch, PersonRead, PersonCreate, PersonUpdate, PersonAccessLog, BreakGlass,
-		FlagRead, FlagWrite, FlagDesk, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord, TeamView},
+		FlagRead, FlagWrite, FlagDesk, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord, TeamView,
+		ShareCreate, ShareRequest, ShareApprove, ShareOversee},
 	hub.RoleAdmin:   {Home, Account, Notifications, UserAdmin, ClientAdmin},
-	hub.RoleAuditor: {Home, Account, Notifications, PersonSearch, PersonRead, PersonAccessLog, AuditRead, FlagRead, CaseRead},
+	hub.RoleAuditor: {Home, Account, Notifications, PersonSearch, PersonRead, PersonAccessLog, AuditRead, FlagRead, CaseRead, ShareOversee},
 	hub.RolePartner: {Home, Account, Notifications, PersonSearch, PersonRead},
 }
 
@@ -81,8 +90,8 @@ var scopeGrants = map[hub.Scope][]Action{
 	hub.ScopePersonWrite: {PersonCreate, PersonUpdate, FlagWrite},               // a child's health flags are part of their record (issue 5)
 	// Casework (issue 4): the team view is reading; reassigning through it
 	// also needs case.write, which the use case checks.
-	hub.ScopeCaseRead:  {CaseRead, TeamView},
-	hub.ScopeCaseWrite: {ReferralCreate, ReferralDecide, AssessContrib, CaseWrite, MissingRecord},
+	hub.ScopeCaseRead:  {CaseRead, TeamView, ShareOversee},
+	hub.ScopeCaseWrite: {ReferralCreate, ReferralDecide, AssessContrib, CaseWrite, MissingRecord, ShareCreate, ShareRequest, ShareApprove},
 }
 
 // machineActions bound what a machine client may do whatever its scopes:
@@ -112,6 +121,9 @@ type Actor struct {
 	Token bool
 	// BreakGlass holds the actor's active grants for the record in question.
 	BreakGlass []*hub.BreakGlass
+	// Shares holds the shares naming the actor (their user, agency or
+	// areas) that concern the record in question (issue 6).
+	Shares []*hub.Share
 }
 
 // HasRole reports whether the actor holds role r.
@@ -173,11 +185,27 @@ type Record struct {
 	// LeadID and MemberIDs are the record's lead practitioner and team.
 	LeadID    string
 	MemberIDs []string
+	// Part is the part of a child's record acted on, for shares (issue 6):
+	// a share opens only the parts it names. Reading a person with no part
+	// set reads their identity; any other action with no part set is
+	// never opened by a share.
+	Part hub.SharePart
+	// PersonID is the child the record belongs to and CaseID the case, if
+	// any: a share names one child, or one case.
+	PersonID string
+	CaseID   string
 }
 
 // PersonRecord describes a person for a decision.
 func PersonRecord(p *hub.Person) *Record {
-	return &Record{Type: "person", ID: p.ID, AreaID: p.AreaID, OwnerAgencyID: p.OwnerAgencyID, Sensitivity: p.Sensitivity}
+	return &Record{Type: "person", ID: p.ID, AreaID: p.AreaID, OwnerAgencyID: p.OwnerAgencyID, Sensitivity: p.Sensitivity, PersonID: p.ID}
+}
+
+// PartOf returns a copy of r concerning part p of the child's record.
+func (r *Record) PartOf(p hub.SharePart) *Record {
+	cp := *r
+	cp.Part = p
+	return &cp
 }
 
 // Decision is the policy's answer.
@@ -185,6 +213,8 @@ type Decision struct {
 	Allow bool
 	// ViaBreakGlass is set when only a break-glass grant allowed it.
 	ViaBreakGlass bool
+	// ViaShare is the share that allowed it, when only a share did.
+	ViaShare *hub.Share
 	// Reason says why, for the audit log (never shown to the actor when
 	// denied: a denied read answers "not found").
 	Reason string
@@ -230,10 +260,45 @@ func Decide(a *Actor, act Action, r *Record, now time.Time) Decision {
 		return Decision{Allow: true, Reason: "restricted record in area; role may read restricted records"}
 	case glass:
 		return Decision{Allow: true, ViaBreakGlass: true, Reason: "break-glass grant"}
-	case inArea:
+	}
+	if s := shareFor(a, act, r, now); s != nil {
+		return Decision{Allow: true, ViaShare: s, Reason: "shared under share " + s.ID}
+	}
+	if inArea {
 		return Decision{Reason: "restricted record; actor not on its team"}
 	}
 	return Decision{Reason: "record outside actor's areas"}
+}
+
+// Shareable reports whether a share can ever open act: shares open
+// reading, never changing (recipients' contributions are their own
+// records).
+func Shareable(act Action) bool { return act == PersonRead || act == CaseRead }
+
+// shareFor returns the actor's share that opens act on r at now, or nil.
+// Machine clients hold no shares (personal tokens act for their user,
+// within their scopes).
+func shareFor(a *Actor, act Action, r *Record, now time.Time) *hub.Share {
+	if a.Machine || !Shareable(act) {
+		return nil
+	}
+	part := r.Part
+	if part == "" && act == PersonRead {
+		part = hub.PartIdentity
+	}
+	if part == "" {
+		return nil
+	}
+	caseID := r.CaseID
+	if r.Type == "case" && caseID == "" {
+		caseID = r.ID
+	}
+	for _, s := range a.Shares {
+		if s.Names(a.ID, a.AgencyID, a.AreaIDs) && s.Opens(part, r.PersonID, caseID, now) {
+			return s
+		}
+	}
+	return nil
 }
 
 // MayBreakGlass reports whether a may open record r by breaking glass: the

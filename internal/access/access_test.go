@@ -16,17 +16,18 @@ import (
 // and once here.
 var roleGrants = map[hub.Role][]Action{
 	hub.RolePractitioner: {Home, Account, Notifications, PersonSearch, PersonRead, PersonCreate, PersonUpdate, BreakGlass,
-		FlagRead, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord},
+		FlagRead, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord, ShareCreate, ShareRequest},
 	hub.RolePolice: {Home, Account, Notifications, PersonSearch, PersonRead, PersonCreate, PersonUpdate, BreakGlass,
-		FlagRead, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord},
+		FlagRead, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord, ShareCreate, ShareRequest},
 	hub.RoleAnalyst: {Home, Account, Notifications, PersonSearch, PersonRead, CaseRead},
 	hub.RoleNurse: {Home, Account, Notifications, PersonSearch, PersonRead, BreakGlass,
-		FlagRead, FlagWrite, FlagDesk, ReferralCreate, AssessContrib, CaseRead},
+		FlagRead, FlagWrite, FlagDesk, ReferralCreate, AssessContrib, CaseRead, ShareRequest},
 	hub.RoleEducation: {Home, Account, Notifications, PersonSearch, PersonRead, ReferralCreate, AssessContrib},
 	hub.RoleManager: {Home, Account, Notifications, PersonSearch, PersonRead, PersonCreate, PersonUpdate, PersonAccessLog, BreakGlass,
-		FlagRead, FlagWrite, FlagDesk, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord, TeamView},
+		FlagRead, FlagWrite, FlagDesk, ReferralCreate, ReferralDecide, AssessContrib, CaseRead, CaseWrite, MissingRecord, TeamView,
+		ShareCreate, ShareRequest, ShareApprove, ShareOversee},
 	hub.RoleAdmin:   {Home, Account, Notifications, UserAdmin, ClientAdmin},
-	hub.RoleAuditor: {Home, Account, Notifications, PersonSearch, PersonRead, PersonAccessLog, AuditRead, FlagRead, CaseRead},
+	hub.RoleAuditor: {Home, Account, Notifications, PersonSearch, PersonRead, PersonAccessLog, AuditRead, FlagRead, CaseRead, ShareOversee},
 	hub.RolePartner: {Home, Account, Notifications, PersonSearch, PersonRead},
 }
 
@@ -140,7 +141,7 @@ func TestCanTokens(t *testing.T) {
 		{
 			name:  "personal token, auditor, every scope",
 			actor: &Actor{ID: userID, Roles: []hub.Role{hub.RoleAuditor}, Token: true, Scopes: hub.Scopes},
-			allow: []Action{PersonSearch, PersonRead, PersonAccessLog, CaseRead, FlagRead},
+			allow: []Action{PersonSearch, PersonRead, PersonAccessLog, CaseRead, FlagRead, ShareOversee},
 		},
 		{
 			name:  "personal token, practitioner, case:read",
@@ -150,13 +151,13 @@ func TestCanTokens(t *testing.T) {
 		{
 			name:  "personal token, practitioner, case:read+write",
 			actor: &Actor{ID: userID, Roles: []hub.Role{hub.RolePractitioner}, Token: true, Scopes: []hub.Scope{hub.ScopeCaseRead, hub.ScopeCaseWrite}},
-			allow: []Action{CaseRead, ReferralCreate, ReferralDecide, AssessContrib, CaseWrite, MissingRecord},
+			allow: []Action{CaseRead, ReferralCreate, ReferralDecide, AssessContrib, CaseWrite, MissingRecord, ShareCreate, ShareRequest},
 		},
 		{
 			// The team view comes with case:read for roles that have it.
 			name:  "personal token, manager, case:read",
 			actor: &Actor{ID: userID, Roles: []hub.Role{hub.RoleManager}, Token: true, Scopes: []hub.Scope{hub.ScopeCaseRead}},
-			allow: []Action{CaseRead, TeamView},
+			allow: []Action{CaseRead, TeamView, ShareOversee},
 		},
 		{
 			// The intersection: education may refer and contribute, not read cases.
@@ -447,5 +448,72 @@ func TestPersonRecord(t *testing.T) {
 	r := PersonRecord(p)
 	if r.Type != "person" || r.ID != recID || r.AreaID != area856 || r.OwnerAgencyID != "ag" || r.Sensitivity != hub.SensitivityRestricted {
 		t.Errorf("PersonRecord(%+v) = %+v", p, r)
+	}
+}
+
+// TestDecideShares checks what a share opens: the parts it names, for the
+// recipients it names, until it expires or is revoked; reading only; and
+// for a share made from a case, that case's case-bound parts only.
+func TestDecideShares(t *testing.T) {
+	const caseA, caseB = "00000000-0000-4000-8000-0000000000c1", "00000000-0000-4000-8000-0000000000c2"
+	person := &Record{Type: "person", ID: recID, AreaID: area855, PersonID: recID}
+	share := func(mod func(s *hub.Share)) *hub.Share {
+		s := &hub.Share{ID: "s1", PersonID: recID, RecipientKind: hub.RecipientArea, RecipientIDs: []string{area856},
+			Parts: []hub.SharePart{hub.PartIdentity, hub.PartMissing, hub.PartCase}, Status: hub.ShareActive, ExpiresAt: now.Add(time.Hour)}
+		if mod != nil {
+			mod(s)
+		}
+		return s
+	}
+	withShares := func(a *Actor, ss ...*hub.Share) *Actor { a.Shares = ss; return a }
+	caseRec := func(id string, part hub.SharePart) *Record {
+		return &Record{Type: "case", ID: id, AreaID: area855, PersonID: recID, CaseID: id, Part: part}
+	}
+	tests := []struct {
+		name  string
+		actor *Actor
+		act   Action
+		rec   *Record
+		allow bool
+	}{
+		{"no share: out of area", user(hub.RolePractitioner), PersonRead, person, false},
+		{"identity shared with the actor's area", withShares(user(hub.RolePractitioner), share(nil)), PersonRead, person, true},
+		{"missing part shared", withShares(user(hub.RolePractitioner), share(nil)), CaseRead, person.PartOf(hub.PartMissing), true},
+		{"notes not shared", withShares(user(hub.RolePractitioner), share(nil)), CaseRead, person.PartOf(hub.PartNotes), false},
+		{"case read with no part named", withShares(user(hub.RolePractitioner), share(nil)), CaseRead, person, false},
+		{"shares never open changes", withShares(user(hub.RolePractitioner), share(nil)), PersonUpdate, person, false},
+		{"shares never open case writes", withShares(user(hub.RolePractitioner), share(nil)), CaseWrite, person.PartOf(hub.PartMissing), false},
+		{"role must still grant the action", withShares(user(hub.RolePartner), share(nil)), CaseRead, person.PartOf(hub.PartMissing), false},
+		{"expired", withShares(user(hub.RolePractitioner), share(func(s *hub.Share) { s.ExpiresAt = now })), PersonRead, person, false},
+		{"revoked", withShares(user(hub.RolePractitioner), share(func(s *hub.Share) { s.Status = hub.ShareRevoked })), PersonRead, person, false},
+		{"pending approval", withShares(user(hub.RolePractitioner), share(func(s *hub.Share) { s.Status = hub.SharePending })), PersonRead, person, false},
+		{"another area's share", withShares(user(hub.RolePractitioner), share(func(s *hub.Share) { s.RecipientIDs = []string{area855} })), PersonRead, person, false},
+		{"another child's share", withShares(user(hub.RolePractitioner), share(func(s *hub.Share) { s.PersonID = rec2ID })), PersonRead, person, false},
+		{"shared with the actor's agency", withShares(user(hub.RolePractitioner), share(func(s *hub.Share) {
+			s.RecipientKind, s.RecipientIDs = hub.RecipientAgency, []string{"ag"}
+		})), PersonRead, person, true},
+		{"shared with the actor by name", withShares(user(hub.RolePractitioner), share(func(s *hub.Share) {
+			s.RecipientKind, s.RecipientIDs = hub.RecipientUsers, []string{userID}
+		})), PersonRead, person, true},
+		{"shared with someone else by name", withShares(user(hub.RolePractitioner), share(func(s *hub.Share) {
+			s.RecipientKind, s.RecipientIDs = hub.RecipientUsers, []string{otherID}
+		})), PersonRead, person, false},
+		{"person share opens every case's summary", withShares(user(hub.RolePractitioner), share(nil)), CaseRead, caseRec(caseB, hub.PartCase), true},
+		{"case share opens its own case", withShares(user(hub.RolePractitioner), share(func(s *hub.Share) { s.CaseID = caseA })), CaseRead, caseRec(caseA, hub.PartCase), true},
+		{"case share does not open another case", withShares(user(hub.RolePractitioner), share(func(s *hub.Share) { s.CaseID = caseA })), CaseRead, caseRec(caseB, hub.PartCase), false},
+		{"case share opens the child's missing history", withShares(user(hub.RolePractitioner), share(func(s *hub.Share) { s.CaseID = caseA })), CaseRead, person.PartOf(hub.PartMissing), true},
+		{"machine clients hold no shares", withShares(&Actor{ID: "c", Machine: true, Token: true, AreaIDs: []string{area856}, Scopes: hub.Scopes}, share(nil)), PersonRead, person, false},
+		{"restricted record opened by a share", withShares(user(hub.RolePractitioner), share(nil)), PersonRead, &Record{Type: "person", ID: recID, AreaID: area855, PersonID: recID, Sensitivity: hub.SensitivityRestricted}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Decide(tt.actor, tt.act, tt.rec, now)
+			if d.Allow != tt.allow {
+				t.Fatalf("Decide = %+v, want Allow %v", d, tt.allow)
+			}
+			if d.Allow && d.ViaShare == nil {
+				t.Errorf("allowed without naming the share: %+v", d)
+			}
+		})
 	}
 }

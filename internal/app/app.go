@@ -50,6 +50,9 @@ type Config struct {
 	// combined risk assessment's screening tool and review intervals, and
 	// the deadline job.
 	Referrals ReferralConfig
+	// Shares configures cross-border sharing (issue 6): lawful bases,
+	// purposes, expiry limits and which parts need approval.
+	Shares ShareConfig
 }
 
 // DefaultConfig returns the production defaults (security.md SEC-16: idle
@@ -67,6 +70,7 @@ func DefaultConfig() Config {
 		Flags:              DefaultFlagConfig(),
 		Cases:              DefaultCaseConfig(),
 		Referrals:          DefaultReferralConfig(),
+		Shares:             DefaultShareConfig(),
 	}
 }
 

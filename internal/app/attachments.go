@@ -442,7 +442,7 @@ func (a *App) OpenAttachment(ctx context.Context, actor *access.Actor, id string
 		if err != nil {
 			return err
 		}
-		ca, err := a.caseFor(tx, actor, access.CaseRead, at.CaseID)
+		ca, err := a.casePartFor(tx, actor, access.CaseRead, at.CaseID, hub.PartNotes)
 		if err != nil {
 			return err
 		}

@@ -159,7 +159,7 @@ func loadPersonCases(a *App, tx *store.Tx, actor *access.Actor, p *hub.Person, v
 			pc.Active = s
 		}
 	}
-	pc.CanChronology = a.decide(tx, actor, access.CaseRead, access.PersonRecord(p)).Allow
+	pc.CanChronology = a.decide(tx, actor, access.CaseRead, access.PersonRecord(p)).Allow || v.ViaShare != nil && len(v.ViaShare.Parts) > 1
 	pc.CanOpen = !active && a.decide(tx, actor, access.CaseWrite, access.PersonRecord(p)).Allow
 	v.casework().Cases = pc
 	return nil
@@ -218,7 +218,12 @@ func caseRecord(c *hub.Case, s *subjectInfo) *access.Record {
 	if s != nil && s.Sensitivity != "" {
 		sens = s.Sensitivity
 	}
-	return &access.Record{Type: "case", ID: c.ID, AreaID: c.AreaID, OwnerAgencyID: c.OwnerAgencyID, Sensitivity: sens, LeadID: c.LeadID, MemberIDs: c.MemberIDs}
+	r := &access.Record{Type: "case", ID: c.ID, AreaID: c.AreaID, OwnerAgencyID: c.OwnerAgencyID, Sensitivity: sens, LeadID: c.LeadID, MemberIDs: c.MemberIDs,
+		Part: hub.PartCase, CaseID: c.ID}
+	if s != nil && s.Person != nil {
+		r.PersonID = s.Person.ID
+	}
+	return r
 }
 
 // teamOf returns the lead practitioner and workers of a person's active
@@ -257,6 +262,13 @@ type caseAccess struct {
 }
 
 func (a *App) caseFor(tx *store.Tx, actor *access.Actor, act access.Action, id string) (*caseAccess, error) {
+	return a.casePartFor(tx, actor, act, id, hub.PartCase)
+}
+
+// casePartFor is caseFor for a record hanging off the case (a meeting, a
+// note …) that belongs to part of the child's record: a share opens it
+// only if it names that part (issue 6).
+func (a *App) casePartFor(tx *store.Tx, actor *access.Actor, act access.Action, id string, part hub.SharePart) (*caseAccess, error) {
 	c, err := tx.Case(id)
 	if err != nil {
 		return nil, err
@@ -265,7 +277,7 @@ func (a *App) caseFor(tx *store.Tx, actor *access.Actor, act access.Action, id s
 	if err != nil {
 		return nil, err
 	}
-	return &caseAccess{Case: c, Subject: s, Decision: a.decide(tx, actor, act, caseRecord(c, s))}, nil
+	return &caseAccess{Case: c, Subject: s, Decision: a.decide(tx, actor, act, caseRecord(c, s).PartOf(part))}, nil
 }
 
 // subjectID is the person a case is about, for audit events ("" for a
@@ -313,6 +325,9 @@ func (a *App) withCase(ctx context.Context, actor *access.Actor, act access.Acti
 			denied = true
 			e.Outcome, e.Detail = hub.OutcomeDenied, ca.Decision.Reason
 			return tx.AppendAudit(e)
+		}
+		if ca.Decision.ViaShare != nil {
+			e.Detail = "read under share " + ca.Decision.ViaShare.ID
 		}
 		if err := fn(tx, ca, e); err != nil {
 			return err
@@ -802,9 +817,13 @@ func (a *App) ReviewCase(ctx context.Context, actor *access.Actor, id string, ve
 
 // CaseView is a case as its page shows it, with everything hanging off it.
 type CaseView struct {
-	Case        *hub.Case
-	SubjectName string
-	SubjectLink string
+	Case *hub.Case
+	// Share is set when the actor reads the case under a share (issue 6);
+	// ShowPlan and ShowNotes say which sections it opens.
+	Share               *hub.Share
+	ShowPlan, ShowNotes bool
+	SubjectName         string
+	SubjectLink         string
 	// SubjectIsPerson is set when the subject is a child (or adult).
 	SubjectIsPerson bool
 	AreaName        string
@@ -876,17 +895,24 @@ func (a *App) caseView(tx *store.Tx, actor *access.Actor, ca *caseAccess) (*Case
 		v.AreaName = ar.Name
 	}
 	var err error
-	if v.Actions, err = tx.CasePlanActions(c.ID); err != nil {
-		return nil, err
+	// Read under a share, the view holds only the parts the share names.
+	v.Share = ca.Decision.ViaShare
+	v.ShowPlan, v.ShowNotes = v.Share == nil || v.Share.Has(hub.PartPlan), v.Share == nil || v.Share.Has(hub.PartNotes)
+	if v.ShowPlan {
+		if v.Actions, err = tx.CasePlanActions(c.ID); err != nil {
+			return nil, err
+		}
+		if v.Meetings, err = tx.CaseMeetings(c.ID); err != nil {
+			return nil, err
+		}
+		if v.Services, err = tx.CaseServiceReferrals(c.ID); err != nil {
+			return nil, err
+		}
 	}
-	if v.Meetings, err = tx.CaseMeetings(c.ID); err != nil {
-		return nil, err
-	}
-	if v.Notes, err = tx.CaseNotes(c.ID); err != nil {
-		return nil, err
-	}
-	if v.Services, err = tx.CaseServiceReferrals(c.ID); err != nil {
-		return nil, err
+	if v.ShowNotes {
+		if v.Notes, err = tx.CaseNotes(c.ID); err != nil {
+			return nil, err
+		}
 	}
 	ids := append([]string{c.LeadID}, c.MemberIDs...)
 	for _, p := range v.Actions {

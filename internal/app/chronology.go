@@ -99,8 +99,29 @@ type ChronologyKind struct {
 	Selected bool
 }
 
+// chronologyPart is the part of a child's record an entry of this kind
+// belongs to, for shares; "" for kinds no share opens (health flags).
+func chronologyPart(kind string) hub.SharePart {
+	switch kind {
+	case "referral", "assessment":
+		return hub.PartAssessments
+	case "case":
+		return hub.PartCase
+	case "meeting", "plan_action", "service":
+		return hub.PartPlan
+	case "note":
+		return hub.PartNotes
+	case "missing", "rhi", "nrm":
+		return hub.PartMissing
+	}
+	return ""
+}
+
 // Chronology is a child's timeline.
 type Chronology struct {
+	// Shared is set when the actor reads it under shares: it holds the
+	// shared parts' entries only.
+	Shared bool
 	Person *hub.Person
 	// Entries are in date order, oldest first.
 	Entries []ChronologyEntry
@@ -183,6 +204,20 @@ func (a *App) ChronologyOf(ctx context.Context, actor *access.Actor, personID st
 		e := event(ctx, actor, hub.ActView, "chronology", p.ID)
 		e.SubjectID = p.ID
 		d := a.decide(tx, actor, access.CaseRead, access.PersonRecord(p))
+		// Outside their own scope, a recipient of shares sees the entries
+		// of the parts shared with them, and nothing else (issue 6).
+		var shared map[string]bool
+		if !d.Allow {
+			for _, part := range hub.SharePartList[1:] {
+				if pd := a.decide(tx, actor, access.CaseRead, access.PersonRecord(p).PartOf(part)); pd.Allow && pd.ViaShare != nil {
+					if shared == nil {
+						shared, d = map[string]bool{}, pd
+						e.Detail = "read under share " + pd.ViaShare.ID
+					}
+					shared[string(part)] = true
+				}
+			}
+		}
 		if !d.Allow {
 			denied = true
 			e.Outcome, e.Detail = hub.OutcomeDenied, d.Reason
@@ -196,6 +231,10 @@ func (a *App) ChronologyOf(ctx context.Context, actor *access.Actor, personID st
 				return err
 			}
 			all = append(all, es...)
+		}
+		if shared != nil {
+			all = slices.DeleteFunc(all, func(en ChronologyEntry) bool { return !shared[string(chronologyPart(en.Kind))] })
+			out.Shared = true
 		}
 		out.Total = len(all)
 		counts := map[string]int{}
@@ -240,7 +279,7 @@ func (a *App) ChronologyOf(ctx context.Context, actor *access.Actor, personID st
 			}
 			return cmp.Compare(kindRank(x.Kind), kindRank(y.Kind))
 		})
-		e.Detail = fmt.Sprintf("%d of %d entries", len(out.Entries), out.Total)
+		e.Detail = strings.TrimSpace(fmt.Sprintf("%d of %d entries %s", len(out.Entries), out.Total, e.Detail))
 		return tx.AppendAudit(e)
 	})
 	if err != nil {

@@ -26,6 +26,8 @@ type DeadlineRun struct {
 	// manager of its area, in one digest per manager).
 	Notified      int
 	Notifications int
+	// SharesExpired counts shares whose expiry this run recorded.
+	SharesExpired int
 	Took          time.Duration
 }
 
@@ -47,8 +49,12 @@ func jobActor(areas []*hub.Area) *access.Actor {
 func (a *App) RunDeadlines(ctx context.Context) (*DeadlineRun, error) {
 	start := time.Now()
 	run := &DeadlineRun{}
+	var err error
+	if run.SharesExpired, err = a.ExpireShares(ctx); err != nil {
+		return nil, fmt.Errorf("deadline job: expire shares: %w", err)
+	}
 	var overdue []WorkItem
-	err := a.db.Read(ctx, func(tx *store.Tx) error {
+	err = a.db.Read(ctx, func(tx *store.Tx) error {
 		areas, err := tx.Areas()
 		if err != nil {
 			return err

@@ -206,7 +206,7 @@ func (a *App) ViewMeeting(ctx context.Context, actor *access.Actor, id string) (
 		if err != nil {
 			return err
 		}
-		ca, err := a.caseFor(tx, actor, access.CaseRead, m.CaseID)
+		ca, err := a.casePartFor(tx, actor, access.CaseRead, m.CaseID, hub.PartPlan)
 		if err != nil {
 			return err
 		}

@@ -122,7 +122,7 @@ func init() {
 // reading too (the grant is for the child's whole record), never for
 // changing it.
 func (a *App) decideCasework(tx *store.Tx, actor *access.Actor, act access.Action, p *hub.Person) access.Decision {
-	rec := access.PersonRecord(p)
+	rec := access.PersonRecord(p).PartOf(hub.PartMissing)
 	d := a.decide(tx, actor, act, rec)
 	if d.Allow || act != access.CaseRead || !access.Can(actor, act) {
 		return d

@@ -128,7 +128,7 @@ func (a *App) withNote(ctx context.Context, actor *access.Actor, id, action stri
 		if err != nil {
 			return err
 		}
-		ca, err := a.caseFor(tx, actor, act, n.CaseID)
+		ca, err := a.casePartFor(tx, actor, act, n.CaseID, hub.PartNotes)
 		if err != nil {
 			return err
 		}

@@ -356,7 +356,23 @@ func (a *App) decide(tx *store.Tx, actor *access.Actor, act access.Action, r *ac
 			actor = &cp
 		}
 	}
-	return access.Decide(actor, act, r, tx.Now())
+	d := access.Decide(actor, act, r, tx.Now())
+	if d.Allow || actor.Machine || !access.Shareable(act) || !access.Can(actor, act) || (r.PersonID == "" && r.CaseID == "" && r.Type != "case") {
+		return d
+	}
+	// Only when nothing else opens the record: the shares naming the
+	// actor for this child or case (issue 6).
+	caseID := r.CaseID
+	if r.Type == "case" && caseID == "" {
+		caseID = r.ID
+	}
+	shares, err := tx.SharesNaming(actor.ID, actor.AgencyID, actor.AreaIDs, r.PersonID, caseID)
+	if err != nil || len(shares) == 0 {
+		return d
+	}
+	cp := *actor
+	cp.Shares = shares
+	return access.Decide(&cp, act, r, tx.Now())
 }
 
 // PersonView is a person's record as shown to an actor, with what the actor
@@ -376,6 +392,10 @@ type PersonView struct {
 	// them; nil otherwise.
 	Flags    *PersonFlags
 	Casework *PersonCasework
+	// ViaShare is the share the actor reads the record under (issue 6);
+	// Shares the record's sharing section.
+	ViaShare *hub.Share
+	Shares   *PersonShares
 }
 
 // personLoaders fill the feature sections of a person view, inside the
@@ -409,10 +429,13 @@ func (a *App) ViewPerson(ctx context.Context, actor *access.Actor, id string) (*
 		if d.ViaBreakGlass {
 			e.Action, e.Detail = hub.ActBreak, "read under break-glass"
 		}
+		if d.ViaShare != nil {
+			e.Detail, e.Purpose = "read under share "+d.ViaShare.ID, d.ViaShare.Purpose
+		}
 		if err := tx.AppendAudit(e); err != nil {
 			return err
 		}
-		v = &PersonView{Person: p, ViaBreakGlass: d.ViaBreakGlass}
+		v = &PersonView{Person: p, ViaBreakGlass: d.ViaBreakGlass, ViaShare: d.ViaShare}
 		v.Area, _ = tx.Area(p.AreaID)
 		v.Owner, _ = tx.Agency(p.OwnerAgencyID)
 		v.CanEdit = a.decide(tx, actor, access.PersonUpdate, rec).Allow
@@ -453,6 +476,10 @@ type PersonQuery struct {
 type SearchResult struct {
 	Persons []*hub.Person
 	Total   int
+	// Elsewhere are records that match but are held outside the actor's
+	// scope: that they exist and whom to contact, never their content
+	// ("flag, don't tell"; issue 6).
+	Elsewhere []*Discovery
 	// Interpreted says how the query was read ("NHS number", "name and date
 	// of birth").
 	Interpreted string
@@ -480,14 +507,26 @@ func (a *App) SearchPersons(ctx context.Context, actor *access.Actor, q PersonQu
 	}
 	res := &SearchResult{Interpreted: interp}
 	err = a.db.Tx(ctx, func(tx *store.Tx) error {
-		var err error
+		// Children whose identity is shared with the actor are found too
+		// (issue 6).
+		shared, err := a.sharedPersonIDs(tx, actor)
+		if err != nil {
+			return err
+		}
+		f.Scope.IDs = shared
 		res.Persons, res.Total, err = tx.FindPersons(f)
 		if err != nil {
 			return err
 		}
 		e := event(ctx, actor, hub.ActSearch, "person", "")
 		e.Detail = fmt.Sprintf("by %s; %d results", interp, res.Total)
-		return tx.AppendAudit(e)
+		if err := tx.AppendAudit(e); err != nil {
+			return err
+		}
+		if q.Offset == 0 && (!f.DateOfBirth.IsZero() || f.Identifier.Value != "") {
+			return a.discover(ctx, tx, actor, f, res)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

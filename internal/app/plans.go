@@ -201,7 +201,7 @@ func (a *App) withAction(ctx context.Context, actor *access.Actor, id, action st
 		if err != nil {
 			return err
 		}
-		ca, err := a.caseFor(tx, actor, access.CaseRead, p.CaseID)
+		ca, err := a.casePartFor(tx, actor, access.CaseRead, p.CaseID, hub.PartPlan)
 		if err != nil {
 			return err
 		}

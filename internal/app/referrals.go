@@ -106,7 +106,7 @@ func (a *App) subjectFor(tx *store.Tx, s hub.Subject) (*subject, error) {
 		if err != nil {
 			return nil, err
 		}
-		out.Person, out.Name, out.AreaID, out.record = p, p.Name(), p.AreaID, access.PersonRecord(p)
+		out.Person, out.Name, out.AreaID, out.record = p, p.Name(), p.AreaID, access.PersonRecord(p).PartOf(hub.PartAssessments)
 	case hub.SubjectContext:
 		c, err := tx.ContextRecord(s.ID)
 		if err != nil {
@@ -827,7 +827,7 @@ func init() {
 
 // loadPersonReferrals fills the person page's referrals section.
 func loadPersonReferrals(a *App, tx *store.Tx, actor *access.Actor, p *hub.Person, v *PersonView) error {
-	rec := access.PersonRecord(p)
+	rec := access.PersonRecord(p).PartOf(hub.PartAssessments)
 	pr := &PersonReferrals{
 		CanRead:   a.decide(tx, actor, access.CaseRead, rec).Allow,
 		CanRefer:  a.decide(tx, actor, access.ReferralCreate, rec).Allow,
@@ -862,7 +862,7 @@ func loadPersonReferrals(a *App, tx *store.Tx, actor *access.Actor, p *hub.Perso
 // referralChronology adds referrals received and decided, and assessment
 // levels set, to a child's chronology.
 func referralChronology(a *App, tx *store.Tx, actor *access.Actor, p *hub.Person) ([]ChronologyEntry, error) {
-	if !a.decide(tx, actor, access.CaseRead, access.PersonRecord(p)).Allow {
+	if !a.decide(tx, actor, access.CaseRead, access.PersonRecord(p).PartOf(hub.PartAssessments)).Allow {
 		return nil, nil
 	}
 	s := &hub.Subject{Kind: hub.SubjectPerson, ID: p.ID}

@@ -119,7 +119,7 @@ func (a *App) withService(ctx context.Context, actor *access.Actor, id, action s
 		if err != nil {
 			return err
 		}
-		ca, err := a.caseFor(tx, actor, act, s.CaseID)
+		ca, err := a.casePartFor(tx, actor, act, s.CaseID, hub.PartPlan)
 		if err != nil {
 			return err
 		}

@@ -20,6 +20,18 @@ const (
 	// ActFlagLookup is a health system's look-up of a child's flags by NHS
 	// number (issue 5). SubjectID is the child when a flag matched.
 	ActFlagLookup = "flag_lookup"
+	// Cross-border sharing (issue 6): a share made (ActShare), approved or
+	// refused, first opened by a recipient (ActReceive), revoked
+	// (ActRevoke), expired (ActExpire, written by the deadline job); a
+	// request for one (ActShareRequest); and a search that found a record
+	// held elsewhere without showing it (ActDiscover).
+	ActShare        = "share"
+	ActShareApprove = "share_approve"
+	ActShareRefuse  = "share_refuse"
+	ActReceive      = "share_receive"
+	ActExpire       = "share_expire"
+	ActShareRequest = "share_request"
+	ActDiscover     = "discover"
 )
 
 // Audit outcomes.
