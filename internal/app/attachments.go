@@ -452,6 +452,7 @@ func (a *App) OpenAttachment(ctx context.Context, actor *access.Actor, id string
 			e.Outcome, e.Detail = hub.OutcomeDenied, ca.Decision.Reason
 			return tx.AppendAudit(e)
 		}
+		markShare(e, ca.Decision)
 		e.Detail = "downloaded " + at.ContentType
 		return tx.AppendAudit(e)
 	})

@@ -326,9 +326,7 @@ func (a *App) withCase(ctx context.Context, actor *access.Actor, act access.Acti
 			e.Outcome, e.Detail = hub.OutcomeDenied, ca.Decision.Reason
 			return tx.AppendAudit(e)
 		}
-		if ca.Decision.ViaShare != nil {
-			e.Detail = "read under share " + ca.Decision.ViaShare.ID
-		}
+		markShare(e, ca.Decision)
 		if err := fn(tx, ca, e); err != nil {
 			return err
 		}

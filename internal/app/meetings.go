@@ -216,6 +216,7 @@ func (a *App) ViewMeeting(ctx context.Context, actor *access.Actor, id string) (
 			e.Outcome, e.Detail = hub.OutcomeDenied, ca.Decision.Reason
 			return tx.AppendAudit(e)
 		}
+		markShare(e, ca.Decision)
 		v = &MeetingView{Meeting: m, Case: ca.Case, SubjectName: ca.Subject.Name, Users: map[string]string{}, Now: tx.Now()}
 		for _, aid := range m.ActionIDs {
 			p, err := tx.PlanAction(aid)

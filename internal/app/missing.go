@@ -562,6 +562,7 @@ func (a *App) ViewMissingEpisode(ctx context.Context, actor *access.Actor, id st
 		}
 		ev := event(ctx, actor, hub.ActView, "missing_episode", id)
 		ev.SubjectID = p.ID
+		markShare(ev, a.decideCasework(tx, actor, access.CaseRead, p))
 		return tx.AppendAudit(ev)
 	})
 	if err != nil {

@@ -138,6 +138,7 @@ func (a *App) withNote(ctx context.Context, actor *access.Actor, id, action stri
 			e.Outcome, e.Detail = hub.OutcomeDenied, ca.Decision.Reason
 			return tx.AppendAudit(e)
 		}
+		markShare(e, ca.Decision)
 		if err := fn(tx, ca, n, e); err != nil {
 			return err
 		}

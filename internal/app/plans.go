@@ -206,6 +206,7 @@ func (a *App) withAction(ctx context.Context, actor *access.Actor, id, action st
 			return err
 		}
 		e := caseEvent(ctx, actor, action, "plan_action", id, ca.Subject)
+		markShare(e, ca.Decision)
 		canEdit := a.decide(tx, actor, access.CaseWrite, caseRecord(ca.Case, ca.Subject)).Allow
 		allowed := ca.Decision.Allow && (!write || canEdit || p.OwnerID == actor.ID)
 		if !allowed {

@@ -133,10 +133,12 @@ func (a *App) subjectAccess(tx *store.Tx, actor *access.Actor, act access.Action
 	if err != nil {
 		return nil, err
 	}
-	if d := a.decide(tx, actor, act, subj.record); !d.Allow {
+	d := a.decide(tx, actor, act, subj.record)
+	if !d.Allow {
 		e.Outcome, e.Detail = hub.OutcomeDenied, d.Reason
 		return nil, tx.AppendAudit(e)
 	}
+	markShare(e, d)
 	return subj, nil
 }
 

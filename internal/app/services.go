@@ -129,6 +129,7 @@ func (a *App) withService(ctx context.Context, actor *access.Actor, id, action s
 			e.Outcome, e.Detail = hub.OutcomeDenied, ca.Decision.Reason
 			return tx.AppendAudit(e)
 		}
+		markShare(e, ca.Decision)
 		if err := fn(tx, ca, s, e); err != nil {
 			return err
 		}

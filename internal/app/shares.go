@@ -1416,3 +1416,11 @@ func (a *App) discover(ctx context.Context, tx *store.Tx, actor *access.Actor, f
 	}
 	return nil
 }
+
+// markShare notes on a read's audit event that it was made under a share,
+// so that the share's audit trail (ShareAudit) lists it.
+func markShare(e *hub.AuditEvent, d access.Decision) {
+	if d.ViaShare != nil {
+		e.Detail = strings.TrimSpace(e.Detail + " read under share " + d.ViaShare.ID)
+	}
+}
