@@ -376,8 +376,8 @@ func (a *App) shareRecipients(tx *store.Tx, actor *access.Actor, s *hub.Share, t
 		if _, err := tx.Area(ids[0]); err != nil {
 			return hub.Invalid("recipient_ids", "is not a known area")
 		}
-		if ids[0] == t.AreaID || actor.InArea(ids[0]) {
-			return hub.Invalid("recipient_ids", "is your own area: its staff already work on this record; share with another area, an agency or named users")
+		if ids[0] == t.AreaID {
+			return hub.Invalid("recipient_ids", "is the area that holds this record: its staff already work on it; share with another area, an agency or named users")
 		}
 	case hub.RecipientAgency:
 		if len(ids) != 1 {

@@ -32,21 +32,27 @@ type Account struct {
 	Password string
 	Role     hub.Role
 	Agency   string
+	// Areas are the codes of the areas the account works in; none means
+	// every area of the partnership.
+	Areas []string
 }
 
 // Accounts are the demo's users, one per role. Their passwords are fixed
 // and printed when the demo starts; a demo database is never a production
 // one.
 var Accounts = []Account{
-	{"pat.practitioner", "harbour-lantern-meadow-17", hub.RolePractitioner, "Leicester City Council Children's Social Care"},
-	{"paul.police", "granite-orchard-whistle-42", hub.RolePolice, "Leicestershire Police"},
-	{"ana.analyst", "copper-valley-thimble-08", hub.RoleAnalyst, "Leicestershire Police"},
-	{"nina.nurse", "saffron-bridge-pebble-63", hub.RoleNurse, "University Hospitals of Leicester NHS Trust"},
-	{"ed.education", "meadow-compass-violet-29", hub.RoleEducation, "LLR Education Safeguarding Service"},
-	{"mo.manager", "lantern-quarry-harvest-51", hub.RoleManager, "Leicester City Council Children's Social Care"},
-	{"ada.admin", "velvet-anchor-summit-96", hub.RoleAdmin, "Leicester City Council Children's Social Care"},
-	{"aud.auditor", "thistle-harbour-ember-34", hub.RoleAuditor, "Leicester City Council Children's Social Care"},
-	{"pip.partner", "orchid-canyon-ledger-75", hub.RolePartner, "Safer Futures (voluntary)"},
+	{"pat.practitioner", "harbour-lantern-meadow-17", hub.RolePractitioner, "Leicester City Council Children's Social Care", nil},
+	{"paul.police", "granite-orchard-whistle-42", hub.RolePolice, "Leicestershire Police", nil},
+	{"ana.analyst", "copper-valley-thimble-08", hub.RoleAnalyst, "Leicestershire Police", nil},
+	{"nina.nurse", "saffron-bridge-pebble-63", hub.RoleNurse, "University Hospitals of Leicester NHS Trust", nil},
+	{"ed.education", "meadow-compass-violet-29", hub.RoleEducation, "LLR Education Safeguarding Service", nil},
+	{"mo.manager", "lantern-quarry-harvest-51", hub.RoleManager, "Leicester City Council Children's Social Care", nil},
+	{"ada.admin", "velvet-anchor-summit-96", hub.RoleAdmin, "Leicester City Council Children's Social Care", nil},
+	{"aud.auditor", "thistle-harbour-ember-34", hub.RoleAuditor, "Leicester City Council Children's Social Care", nil},
+	{"pip.partner", "orchid-canyon-ledger-75", hub.RolePartner, "Safer Futures (voluntary)", nil},
+	// A county practitioner who works in Leicestershire only: the other
+	// side of the demo's cross-border share (issue 6).
+	{"cal.county", "juniper-beacon-copper-38", hub.RolePractitioner, "Leicestershire County Council Children's Social Care", []string{"855"}},
 }
 
 // Areas of the demo partnership, with their DfE local authority numbers.
@@ -64,6 +70,7 @@ var Agencies = []hub.Agency{
 	{Name: "LLR Education Safeguarding Service", Kind: hub.AgencyEducation},
 	{Name: "Leicester Youth Justice Service", Kind: hub.AgencyYouthOffending},
 	{Name: "Safer Futures (voluntary)", Kind: hub.AgencyVoluntary},
+	{Name: "Leicestershire County Council Children's Social Care", Kind: hub.AgencySocialCare},
 }
 
 // Seeded reports whether the database already holds the demo seed.
@@ -113,6 +120,12 @@ func SeedWith(ctx context.Context, a *app.App, opt Options) error {
 		if acc.Role != hub.RoleAdmin {
 			in.AreaIDs = allAreas
 		}
+		if acc.Areas != nil {
+			in.AreaIDs = nil
+			for _, code := range acc.Areas {
+				in.AreaIDs = append(in.AreaIDs, p.AreaIDs[code])
+			}
+		}
 		if _, err := a.CreateUser(ctx, admin, in); err != nil {
 			return fmt.Errorf("seed user %s: %w", acc.Username, err)
 		}
@@ -130,6 +143,9 @@ func SeedWith(ctx context.Context, a *app.App, opt Options) error {
 	}
 	if _, err := LoadPartnership(ctx, a, p, open, nil); err != nil {
 		return fmt.Errorf("load synthetic partnership: %w", err)
+	}
+	if err := seedShares(ctx, a, p); err != nil {
+		return fmt.Errorf("seed shares: %w", err)
 	}
 	return a.DB().Tx(ctx, func(tx *store.Tx) error { return tx.SetSetting(SeededSetting, "1") })
 }
