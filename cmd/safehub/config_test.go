@@ -77,6 +77,7 @@ func TestConfigEnvAndFlags(t *testing.T) {
 		"SAFEHUB_OIDC_REDIRECT_URL":  "https://hub.example.org/sign-in/oidc/callback",
 		"SAFEHUB_ALLOW_DEMO_DATA":    "on",
 		"SAFEHUB_MAIL_OUTBOX":        "/var/spool/safehub/outbox",
+		"SAFEHUB_LOCAL_RULES":        "/etc/safehub/local-rules.json",
 		"SAFEHUB_ATTACHMENTS_DIR":    "/var/lib/safehub/attachments",
 	}
 	c, err := loadConfig(t, env)
@@ -89,7 +90,7 @@ func TestConfigEnvAndFlags(t *testing.T) {
 		TrustedProxies: "10.0.0.0/8, 192.0.2.1", TrustedOrigins: "https://hub.example.org", LogFormat: "text", LogLevel: "debug",
 		IdleTimeout: 20 * time.Minute, AbsoluteTimeout: 8 * time.Hour,
 		OIDCIssuer: "https://login.example.org", OIDCClientID: "safehub", OIDCClientSecret: "s3cret-value", OIDCRedirectURL: "https://hub.example.org/sign-in/oidc/callback",
-		AllowDemoData: true, MailOutbox: "/var/spool/safehub/outbox", AttachmentsDir: "/var/lib/safehub/attachments",
+		AllowDemoData: true, MailOutbox: "/var/spool/safehub/outbox", AttachmentsDir: "/var/lib/safehub/attachments", LocalRules: "/etc/safehub/local-rules.json",
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Errorf("Config from the environment (-want +got):\n%s", diff)

@@ -86,6 +86,11 @@ func (m *Main) Open(ctx context.Context) error {
 	if cfg.Cases.AttachmentDir == "" {
 		cfg.Cases.AttachmentDir = m.Config.attachmentsDir()
 	}
+	if m.Config.LocalRules != "" {
+		if err := applyLocalRules(m.Config.LocalRules, &cfg); err != nil {
+			return err
+		}
+	}
 	if m.Demo {
 		cfg.RequireMFA = false
 	}
