@@ -272,6 +272,9 @@ type casePageData struct {
 	// Review is the review form as typed, when it was refused.
 	ReviewSummary, NextReview string
 	NoteKinds                 []hub.NoteKind
+	// CanShare offers sharing the case (issue 6): the actor's role shares
+	// and the case is not read under a share; the use case decides the rest.
+	CanShare bool
 }
 
 func (h *Handler) casePage(w http.ResponseWriter, r *http.Request) {
@@ -285,7 +288,8 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request) {
 		h.failed(w, r, err)
 		return
 	}
-	p := &casePageData{caseBase: caseBase{h.page(r, "Case for "+v.SubjectName, "/cases")}, View: v, NoteKinds: hub.NoteKinds}
+	p := &casePageData{caseBase: caseBase{h.page(r, "Case for "+v.SubjectName, "/cases")}, View: v, NoteKinds: hub.NoteKinds,
+		CanShare: access.Can(a, access.ShareCreate) && v.Share == nil}
 	p.Back = v.SubjectLink
 	if r.URL.Query().Get("done") != "" {
 		p.Flash = flashFor(r.URL.Query().Get("done"))
@@ -454,7 +458,8 @@ func (h *Handler) reviewCase(w http.ResponseWriter, r *http.Request) {
 			h.failed(w, r, verr)
 			return
 		}
-		p := &casePageData{caseBase: caseBase{h.page(r, "Case for "+v.SubjectName, "/cases")}, View: v, ReviewSummary: in.Summary, NextReview: in.NextReview, NoteKinds: hub.NoteKinds}
+		p := &casePageData{caseBase: caseBase{h.page(r, "Case for "+v.SubjectName, "/cases")}, View: v, ReviewSummary: in.Summary, NextReview: in.NextReview, NoteKinds: hub.NoteKinds,
+			CanShare: access.Can(a, access.ShareCreate) && v.Share == nil}
 		p.Back = v.SubjectLink
 		h.refused(w, r, err, "case", p)
 		return

@@ -59,6 +59,9 @@ func NewHandler(cfg Config, a *app.App, assets *static.Assets, log *slog.Logger)
 		"formatID":        formatIdentifier,
 		"formatPhone":     ident.FormatPhone,
 		"londonTime":      londonTime,
+		"londonDate":      londonDate,
+		"untilDate":       untilDate,
+		"purposeLabel":    func(code string) string { return a.ShareConfig().PurposeLabel(code) },
 		"currentPostcode": currentPostcode,
 		"inc":             func(i int) int { return i + 1 },
 		"scopeName":       func(s hub.Scope) string { return strings.ReplaceAll(string(s), ":", "_") },
@@ -206,6 +209,23 @@ func londonTime(t time.Time) string {
 		return ""
 	}
 	return t.In(app.London).Format("2 Jan 2006 15:04")
+}
+
+// londonDate is the London calendar day of t, as people write it.
+func londonDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(app.London).Format("2 January 2006")
+}
+
+// untilDate is the last London day of a period that ends at t (shares end
+// at the midnight after their last day).
+func untilDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return londonDate(t.Add(-time.Nanosecond))
 }
 
 func currentPostcode(p *hub.Person) string {
