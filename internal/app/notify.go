@@ -21,8 +21,20 @@ type LogSender struct{ Log *slog.Logger }
 
 // Send implements Sender.
 func (s LogSender) Send(ctx context.Context, to *hub.User, n *hub.Notification) error {
-	s.Log.Info("notification", "notification_id", n.ID, "kind", n.Kind, "user_id", to.ID)
+	return s.SendTo(ctx, to.ID, n)
+}
+
+// SendTo implements idSender: the log needs only the recipient's id.
+func (s LogSender) SendTo(ctx context.Context, userID string, n *hub.Notification) error {
+	s.Log.Info("notification", "notification_id", n.ID, "kind", n.Kind, "user_id", userID)
 	return nil
+}
+
+// idSender is a Sender that needs only the recipient's id, so delivery
+// need not read the user (a database read per notification: a tenth of
+// the flag look-up's CPU when every look-up matched).
+type idSender interface {
+	SendTo(ctx context.Context, userID string, n *hub.Notification) error
 }
 
 // SetSender replaces the notification sender (default: LogSender).
@@ -49,6 +61,14 @@ func (a *App) notify(tx *store.Tx, ns ...*hub.Notification) error {
 
 func (a *App) deliver(ctx context.Context, sender Sender, ns []*hub.Notification) {
 	defer a.deliveries.Done()
+	if ids, ok := sender.(idSender); ok {
+		for _, n := range ns {
+			if err := ids.SendTo(ctx, n.UserID, n); err != nil {
+				a.log.Warn("notification not sent", "notification_id", n.ID, "err", err)
+			}
+		}
+		return
+	}
 	for _, n := range ns {
 		var u *hub.User
 		err := a.db.Read(ctx, func(tx *store.Tx) error {
