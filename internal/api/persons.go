@@ -149,11 +149,29 @@ type SearchIn struct {
 	Offset      int    `json:"offset"`
 }
 
-// SearchOut is a page of results.
+// SearchOut is a page of results. Elsewhere lists records matching a
+// precise search (an identifier or a date of birth) that are held outside
+// the caller's scope: that they exist and whom to contact, never their
+// content ("flag, don't tell"; issue 6).
 type SearchOut struct {
-	Total       int         `json:"total"`
-	Interpreted string      `json:"interpreted"`
-	Persons     []PersonOut `json:"persons"`
+	Total       int            `json:"total"`
+	Interpreted string         `json:"interpreted"`
+	Persons     []PersonOut    `json:"persons"`
+	Elsewhere   []ElsewhereOut `json:"elsewhere"`
+}
+
+// ElsewhereOut is a record held elsewhere: the holding area and agency,
+// the lead practitioner to contact, and the hub's consultation line. It
+// carries no name, date of birth or other content; PersonID lets the
+// caller request a share (POST /api/v1/share-requests). Requested is set
+// when the caller already has a request waiting.
+type ElsewhereOut struct {
+	PersonID  string `json:"person_id"`
+	Area      string `json:"area"`
+	Agency    string `json:"agency"`
+	Contact   string `json:"contact,omitempty"`
+	Line      string `json:"line,omitempty"`
+	Requested bool   `json:"requested"`
 }
 
 func (h *Handler) searchPersons(w http.ResponseWriter, r *http.Request) {
@@ -167,9 +185,12 @@ func (h *Handler) searchPersons(w http.ResponseWriter, r *http.Request) {
 		h.RenderError(w, r, err)
 		return
 	}
-	out := SearchOut{Total: res.Total, Interpreted: res.Interpreted, Persons: []PersonOut{}}
+	out := SearchOut{Total: res.Total, Interpreted: res.Interpreted, Persons: []PersonOut{}, Elsewhere: []ElsewhereOut{}}
 	for _, p := range res.Persons {
 		out.Persons = append(out.Persons, personOut(p))
+	}
+	for _, d := range res.Elsewhere {
+		out.Elsewhere = append(out.Elsewhere, ElsewhereOut{PersonID: d.PersonID, Area: d.Area, Agency: d.Agency, Contact: d.Contact, Line: d.Line, Requested: d.Requested})
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
