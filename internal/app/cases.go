@@ -277,7 +277,13 @@ func (a *App) casePartFor(tx *store.Tx, actor *access.Actor, act access.Action, 
 	if err != nil {
 		return nil, err
 	}
-	return &caseAccess{Case: c, Subject: s, Decision: a.decide(tx, actor, act, caseRecord(c, s).PartOf(part))}, nil
+	d := a.decide(tx, actor, act, caseRecord(c, s).PartOf(part))
+	if d.Allow && d.ViaShare != nil && a.identityHidden(tx, actor, s.Person) {
+		masked := *s
+		masked.Name, masked.Link, masked.Person = HiddenName, "", maskedPerson(s.Person)
+		s = &masked
+	}
+	return &caseAccess{Case: c, Subject: s, Decision: d}, nil
 }
 
 // subjectID is the person a case is about, for audit events ("" for a

@@ -208,8 +208,23 @@ func (a *App) ChronologyOf(ctx context.Context, actor *access.Actor, personID st
 		// of the parts shared with them, and nothing else (issue 6).
 		var shared map[string]bool
 		if !d.Allow {
+			var cases []*hub.Case
 			for _, part := range hub.SharePartList[1:] {
-				if pd := a.decide(tx, actor, access.CaseRead, access.PersonRecord(p).PartOf(part)); pd.Allow && pd.ViaShare != nil {
+				pd := a.decide(tx, actor, access.CaseRead, access.PersonRecord(p).PartOf(part))
+				if !pd.Allow && part.CaseBound() {
+					// A share made from a case opens that case's parts.
+					if cases == nil {
+						if cases, _, err = tx.FindCases(store.CaseFilter{Subject: hub.Subject{Kind: hub.SubjectPerson, ID: p.ID}, Limit: 100}); err != nil {
+							return err
+						}
+					}
+					for _, c := range cases {
+						if pd = a.decide(tx, actor, access.CaseRead, caseRecord(c, personSubject(p)).PartOf(part)); pd.Allow {
+							break
+						}
+					}
+				}
+				if pd.Allow && pd.ViaShare != nil {
 					if shared == nil {
 						shared, d = map[string]bool{}, pd
 						e.Detail = "read under share " + pd.ViaShare.ID
@@ -224,6 +239,9 @@ func (a *App) ChronologyOf(ctx context.Context, actor *access.Actor, personID st
 			return tx.AppendAudit(e)
 		}
 		out.Person = p
+		if shared != nil && a.identityHidden(tx, actor, p) {
+			out.Person = maskedPerson(p)
+		}
 		var all []ChronologyEntry
 		for _, src := range chronologySources {
 			es, err := src(a, tx, actor, p)

@@ -536,6 +536,9 @@ func (a *App) episodeFor(ctx context.Context, tx *store.Tx, actor *access.Actor,
 	if d := a.decideCasework(tx, actor, act, p); !d.Allow {
 		return nil, nil, a.auditMissing(ctx, tx, actor, action, "missing_episode", id, p.ID, denied, d.Reason)
 	}
+	if a.identityHidden(tx, actor, p) {
+		e.PersonName, p = HiddenName, maskedPerson(p)
+	}
 	return e, p, nil
 }
 
@@ -559,6 +562,14 @@ func (a *App) ViewMissingEpisode(ctx context.Context, actor *access.Actor, id st
 		v, err = a.episodeView(tx, actor, e, p)
 		if err != nil {
 			return err
+		}
+		if e.PersonName == HiddenName {
+			for _, m := range v.Prompts {
+				m.PersonName = HiddenName
+			}
+			if v.Interview != nil {
+				v.Interview.PersonName = HiddenName
+			}
 		}
 		ev := event(ctx, actor, hub.ActView, "missing_episode", id)
 		ev.SubjectID = p.ID
@@ -939,6 +950,13 @@ func (a *App) MissingEpisodes(ctx context.Context, actor *access.Actor, q Missin
 		var err error
 		if out.Episodes, out.Total, err = tx.FindMissingEpisodes(f); err != nil {
 			return err
+		}
+		if f.PersonID != "" {
+			if p, err := tx.Person(f.PersonID); err == nil && a.identityHidden(tx, actor, p) {
+				for _, e := range out.Episodes {
+					e.PersonName = HiddenName
+				}
+			}
 		}
 		ev.Detail = fmt.Sprintf("list %s; %d results", orAll(q.Status), out.Total)
 		return tx.AppendAudit(ev)

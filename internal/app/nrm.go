@@ -299,6 +299,9 @@ func (a *App) nrmFor(ctx context.Context, tx *store.Tx, actor *access.Actor, act
 	if d := a.decideCasework(tx, actor, act, p); !d.Allow {
 		return nil, nil, a.auditMissing(ctx, tx, actor, action, "nrm_referral", id, p.ID, denied, d.Reason)
 	}
+	if a.identityHidden(tx, actor, p) {
+		n.PersonName, p = HiddenName, maskedPerson(p)
+	}
 	return n, p, nil
 }
 

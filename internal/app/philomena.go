@@ -124,6 +124,9 @@ func (a *App) ViewPhilomena(ctx context.Context, actor *access.Actor, personID s
 			return a.auditMissing(ctx, tx, actor, hub.ActView, "philomena_profile", personID, p.ID, &denied, d.Reason)
 		}
 		v = &PhilomenaView{Person: p}
+		if a.identityHidden(tx, actor, p) {
+			v.Person = maskedPerson(p)
+		}
 		if v.Versions, err = tx.PhilomenaVersions(p.ID); err != nil {
 			return err
 		}

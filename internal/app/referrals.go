@@ -139,6 +139,11 @@ func (a *App) subjectAccess(tx *store.Tx, actor *access.Actor, act access.Action
 		return nil, tx.AppendAudit(e)
 	}
 	markShare(e, d)
+	if d.ViaShare != nil && a.identityHidden(tx, actor, subj.Person) {
+		masked := *subj
+		masked.Name, masked.Person = HiddenName, maskedPerson(subj.Person)
+		subj = &masked
+	}
 	return subj, nil
 }
 

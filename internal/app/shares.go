@@ -240,16 +240,30 @@ func (a *App) CreateShare(ctx context.Context, actor *access.Actor, in ShareInpu
 		return nil, err
 	}
 	var out *hub.Share
+	denied := false
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
 		s, err := a.createShare(ctx, tx, actor, in, "")
+		if errors.Is(err, errShareDenied) {
+			// Commit the audited refusal; answer as if the record did not
+			// exist.
+			denied = true
+			return nil
+		}
 		out = s
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	if denied {
+		return nil, hub.NotFound("record")
+	}
 	return out, nil
 }
+
+// errShareDenied is createShare's answer when the record is not in the
+// sharer's own scope; the refusal is already in the audit log.
+var errShareDenied = errors.New("share: record not in the sharer's own scope")
 
 func (a *App) createShare(ctx context.Context, tx *store.Tx, actor *access.Actor, in ShareInput, requestID string) (*hub.Share, error) {
 	cfg := a.shareConfig()
@@ -264,7 +278,7 @@ func (a *App) createShare(ctx context.Context, tx *store.Tx, actor *access.Actor
 		if err := tx.AppendAudit(e); err != nil {
 			return nil, err
 		}
-		return nil, hub.NotFound(string(t.Info.Subject.Kind))
+		return nil, errShareDenied
 	}
 	parts, err := hub.ParseShareParts("parts", in.Parts)
 	if err != nil {
@@ -616,9 +630,9 @@ func (a *App) shareView(tx *store.Tx, actor *access.Actor, side *shareSide) (*Sh
 			v.Contributions = append(v.Contributions, c)
 		}
 	}
-	v.CanRevoke = (side.Owner || s.SharedBy == actor.ID && side.Owner) && (s.Status == hub.ShareActive && s.Active(now) || s.Status == hub.SharePending)
+	v.CanRevoke = side.Owner && (s.Active(now) || s.Status == hub.SharePending)
 	v.CanApprove = s.Status == hub.SharePending && access.Can(actor, access.ShareApprove) && side.Owner && s.SharedBy != actor.ID
-	v.CanContribute = side.Recipient && s.Contribute && s.Active(now)
+	v.CanContribute = side.Recipient && s.Contribute && s.Active(now) && access.Can(actor, access.AssessContrib)
 	return v, nil
 }
 
@@ -729,6 +743,10 @@ func (a *App) DecideShareApproval(ctx context.Context, actor *access.Actor, id s
 // ContributeToShare adds a recipient's contribution to a share that allows it:
 // kept apart from the owner's record, attributed to its author and agency.
 func (a *App) ContributeToShare(ctx context.Context, actor *access.Actor, shareID, body string) (*hub.ShareContribution, error) {
+	// Contributing is adding an agency's view, as to a risk assessment.
+	if err := require(actor, access.AssessContrib); err != nil {
+		return nil, err
+	}
 	body = strings.TrimSpace(body)
 	if err := hub.ValidateText("body", body, 1, 10000); err != nil {
 		return nil, hub.Invalid("body", "write the contribution (up to 10,000 characters)")
@@ -1099,6 +1117,9 @@ func (a *App) GrantShareRequest(ctx context.Context, actor *access.Actor, id str
 			in.Purpose = r.Purpose
 		}
 		s, err := a.createShare(ctx, tx, actor, in, r.ID)
+		if errors.Is(err, errShareDenied) {
+			return hub.NotFound("share request")
+		}
 		if err != nil {
 			return err
 		}
@@ -1425,4 +1446,23 @@ func markShare(e *hub.AuditEvent, d access.Decision) {
 	if d.ViaShare != nil {
 		e.Detail = strings.TrimSpace(e.Detail + " read under share " + d.ViaShare.ID)
 	}
+}
+
+// HiddenName is what a recipient whose share does not name the child's
+// identity sees in place of the child's name.
+const HiddenName = "Child (identity not shared)"
+
+// identityHidden reports whether actor reads p's casework without being
+// allowed to read who p is: a share of some parts of the record that does
+// not include identity. Callers then show maskedPerson(p) and HiddenName.
+func (a *App) identityHidden(tx *store.Tx, actor *access.Actor, p *hub.Person) bool {
+	return p != nil && !a.decide(tx, actor, access.PersonRead, access.PersonRecord(p)).Allow
+}
+
+// maskedPerson is p without anything that identifies them: the id, area
+// and owner stay (the record's place), the name reads HiddenName, and
+// dates of birth, identifiers, addresses, phones and aliases are dropped.
+func maskedPerson(p *hub.Person) *hub.Person {
+	return &hub.Person{ID: p.ID, AreaID: p.AreaID, OwnerAgencyID: p.OwnerAgencyID, Sensitivity: p.Sensitivity, FamilyName: HiddenName,
+		Synthetic: p.Synthetic, Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 }

@@ -502,3 +502,92 @@ func sharesCount(t *testing.T, e *apptest.Env) int {
 	}
 	return n
 }
+
+// TestShareWithoutIdentityHidesWhoTheChildIs: a share of the missing
+// history and of a case, without the identity part, shows the records
+// but never the child's name, date of birth or identifiers.
+func TestShareWithoutIdentityHidesWhoTheChildIs(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, engine string) {
+		w := newShareWorld(t, engine)
+		e := w.e
+		in := w.input("missing")
+		if _, err := e.App.CreateShare(ctx, w.owner, in); err != nil {
+			t.Fatal(err)
+		}
+		in = w.input("case")
+		in.PersonID, in.CaseID = "", w.kase.ID
+		if _, err := e.App.CreateShare(ctx, w.owner, in); err != nil {
+			t.Fatal(err)
+		}
+		got := w.reads(t, w.county)
+		if got["identity"] || !got["missing"] || !got["case"] {
+			t.Fatalf("reads %v, want missing and case only", got)
+		}
+		ep, err := e.App.ViewMissingEpisode(ctx, w.county, w.episode.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := w.child.Name()
+		if ep.Episode.PersonName != app.HiddenName {
+			t.Errorf("episode view names the child: %q", ep.Episode.PersonName)
+		}
+		for _, m := range ep.Prompts {
+			if m.PersonName != app.HiddenName {
+				t.Errorf("prompt names the child: %q", m.PersonName)
+			}
+		}
+		cv, err := e.App.ViewCase(ctx, w.county, w.kase.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cv.SubjectName == name || cv.SubjectLink != "" {
+			t.Errorf("case view names the child: %q (%q)", cv.SubjectName, cv.SubjectLink)
+		}
+		ch, err := e.App.ChronologyOf(ctx, w.county, w.child.ID, app.ChronologyFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ch.Person.Name() == name || !ch.Person.DateOfBirth.IsZero() {
+			t.Errorf("chronology names the child: %q", ch.Person.Name())
+		}
+		kinds := map[string]bool{}
+		for _, en := range ch.Entries {
+			kinds[en.Kind] = true
+		}
+		if !kinds["missing"] || !kinds["case"] || kinds["note"] || kinds["referral"] {
+			t.Errorf("chronology kinds under a missing and case share: %v", kinds)
+		}
+		// The owner still sees the name, of course.
+		if cv, err := e.App.ViewCase(ctx, w.owner, w.kase.ID); err != nil || cv.SubjectName != name {
+			t.Errorf("owner's case view: %v, %q", err, cv.SubjectName)
+		}
+	})
+}
+
+// TestShareRefusalIsAudited: an attempt to share a record outside the
+// sharer's own scope answers not found and leaves a denied event.
+func TestShareRefusalIsAudited(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, engine string) {
+		w := newShareWorld(t, engine)
+		in := w.input("identity")
+		in.RecipientIDs = []string{w.e.Areas["857"].ID}
+		if _, err := w.e.App.CreateShare(ctx, w.county, in); !errors.Is(err, hub.ErrNotFound) {
+			t.Fatalf("county shared a Leicester child: %v", err)
+		}
+		evs := auditOf(t, w.e, store.AuditFilter{SubjectID: w.child.ID, Action: hub.ActShare})
+		if len(evs) != 1 || evs[0].Outcome != hub.OutcomeDenied || evs[0].ActorID != w.county.ID {
+			t.Errorf("share refusal events = %d, want one denied event by the county", len(evs))
+		}
+		// And a role that may not contribute cannot, even when named.
+		partner := w.e.Actor(w.e.NewUser(t, "rutland.partner", hub.AgencyVoluntary, []hub.Role{hub.RolePartner}, "857"))
+		in = w.input("identity")
+		in.RecipientKind, in.RecipientIDs, in.Contribute = "users", []string{partner.ID}, true
+		s, err := w.e.App.CreateShare(ctx, w.owner, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.e.App.ContributeToShare(ctx, partner, s.ID, "note"); hub.ErrorCode(err) != hub.EForbidden {
+			t.Errorf("partner contributed: %v", err)
+		}
+	})
+}

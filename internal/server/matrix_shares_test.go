@@ -27,6 +27,8 @@ var (
 	shareRequesters = roles(hub.RolePractitioner, hub.RolePolice, hub.RoleNurse, hub.RoleManager)
 	shareOverseers  = roles(hub.RoleManager, hub.RoleAuditor)
 	shareApprovers  = roles(hub.RoleManager)
+	// shareContributors hold assessment.contribute.
+	shareContributors = roles(hub.RolePractitioner, hub.RolePolice, hub.RoleNurse, hub.RoleEducation, hub.RoleManager)
 )
 
 // shareSide are the principals on the owner side of the fixture share, or
@@ -44,10 +46,11 @@ var shareMatrix = map[string]expect{
 	"POST /shares/{id}/revoke":    {auth: httpx.Session, action: access.ShareCreate, allow: sharers, ok: codes{400}},
 	"POST /shares/{id}/approve":   {auth: httpx.Session, action: access.ShareApprove, allow: shareApprovers, ok: codes{400}},
 	"POST /shares/{id}/refuse":    {auth: httpx.Session, action: access.ShareApprove, allow: shareApprovers, ok: codes{400}},
+	// Contributing is adding an agency's view (as to a risk assessment).
 	// The empty contribution is refused on the share's page, which only
 	// its parties see.
-	"POST /shares/{id}/contributions": {auth: httpx.Session, action: access.PersonRead, allow: shareReaders, ok: codes{404},
-		okFor: map[string]codes{string(hub.RolePractitioner): {400}, string(hub.RolePolice): {400}, string(hub.RoleManager): {400}, string(hub.RoleAuditor): {400}}},
+	"POST /shares/{id}/contributions": {auth: httpx.Session, action: access.AssessContrib, allow: shareContributors, ok: codes{404},
+		okFor: map[string]codes{string(hub.RolePractitioner): {400}, string(hub.RolePolice): {400}, string(hub.RoleManager): {400}}},
 	// Without the record found by a search, there is nothing to ask for.
 	"GET /share-requests/new":          {auth: httpx.Session, action: access.ShareRequest, allow: shareRequesters, ok: codes{400}},
 	"POST /share-requests":             {auth: httpx.Session, action: access.ShareRequest, allow: shareRequesters, ok: codes{400}},

@@ -52,7 +52,7 @@ func (h *Handler) shareRoutes() []httpx.Route {
 		{Pattern: "POST /shares/{id}/revoke", Auth: httpx.Session, Action: access.ShareCreate, Handler: f(h.revokeShare)},
 		{Pattern: "POST /shares/{id}/approve", Auth: httpx.Session, Action: access.ShareApprove, Handler: f(h.approveShare)},
 		{Pattern: "POST /shares/{id}/refuse", Auth: httpx.Session, Action: access.ShareApprove, Handler: f(h.refuseShare)},
-		{Pattern: "POST /shares/{id}/contributions", Auth: httpx.Session, Action: access.PersonRead, Handler: f(h.contributeToShare)},
+		{Pattern: "POST /shares/{id}/contributions", Auth: httpx.Session, Action: access.AssessContrib, Handler: f(h.contributeToShare)},
 		{Pattern: "GET /share-requests/new", Auth: httpx.Session, Action: access.ShareRequest, Handler: f(h.newShareRequestForm)},
 		{Pattern: "POST /share-requests", Auth: httpx.Session, Action: access.ShareRequest, Handler: f(h.requestShare)},
 		{Pattern: "GET /share-requests/{id}", Auth: httpx.Session, Action: access.ShareRequest, Handler: f(h.shareRequestPage)},
