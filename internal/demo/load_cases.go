@@ -162,6 +162,11 @@ func LoadCases(ctx context.Context, a *app.App, p *Partnership, open Opener, loa
 	var rows []app.CaseImport
 	for i, pid := range order {
 		c := cases[pid]
+		if c.risk == "" && len(roles[pid]) == 0 && !slices.ContainsFunc(c.concerns, exploitationConcern) {
+			// A welfare concern (neglect, domestic abuse) is children's
+			// social care's to work, not the exploitation hub's.
+			continue
+		}
 		if c.opened.IsZero() {
 			c.opened = latest[pid]
 			if c.opened.IsZero() {
@@ -203,6 +208,16 @@ func LoadCases(ctx context.Context, a *app.App, p *Partnership, open Opener, loa
 		}
 	}
 	return nil
+}
+
+// exploitationConcern reports whether a referral's concern is the hub's
+// business: exploitation, going missing, a peer group.
+func exploitationConcern(concern string) bool {
+	switch concern {
+	case "cce", "cse", "county_lines", "missing", "peer_group":
+		return true
+	}
+	return false
 }
 
 // exploitationOf reads a case's exploitation types from its referrals'

@@ -76,14 +76,25 @@ func TestSeedLoadsCases(t *testing.T) {
 		}
 	})
 	meetings := 0
+	inNetwork := map[string]bool{}
+	rows("truth_network_members.csv", func(r map[string]string) { inNetwork[r["person_id"]] = true })
+	// Referred to multi-agency work for exploitation, going missing or a
+	// peer group (welfare concerns are not the hub's cases).
 	rows("referrals.csv", func(r map[string]string) {
 		if r["subject_kind"] != "person" || !known[r["subject_id"]] || r["decided_at"] == "" {
 			return
 		}
 		switch r["decision"] {
 		case "strategy_discussion", "s47_enquiry", "refer_mace":
-			want[r["subject_id"]] = true
 			meetings++
+			switch r["concern"] {
+			case "cce", "cse", "county_lines", "missing", "peer_group":
+				want[r["subject_id"]] = true
+			default:
+				if inNetwork[r["subject_id"]] {
+					want[r["subject_id"]] = true
+				}
+			}
 		}
 	})
 
@@ -97,6 +108,11 @@ func TestSeedLoadsCases(t *testing.T) {
 	}
 	if n := q(`SELECT COUNT(*) FROM (SELECT subject_id FROM cases WHERE status <> 'closed' GROUP BY subject_id HAVING COUNT(*) > 1) x`); n != 0 {
 		t.Errorf("%d children have more than one open case", n)
+	}
+	// A child who might have a case: at risk, or in a network; every
+	// synthetic case is about one.
+	if n := q(`SELECT COUNT(*) FROM cases WHERE external_ref LIKE 'synth-case-%' AND exploitation = ''`); n != 0 {
+		t.Errorf("%d synthetic cases name no exploitation type", n)
 	}
 	if got := q(`SELECT COUNT(*) FROM meetings`); got == 0 || got > meetings {
 		t.Errorf("meetings = %d, want some and at most the %d referrals that called for one (later ones are still to come)", got, meetings)

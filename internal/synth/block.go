@@ -445,7 +445,12 @@ func (g *blockGen) riskLevel(x *person) string {
 	if !x.known {
 		return "none"
 	}
-	if x.age < 10 {
+	switch {
+	case x.age < 8:
+		// Exploitation risk is graded for older children; a young child
+		// known to services is there for other reasons.
+		return pickW(r, []string{"none", "low"}, []float64{0.85, 0.15})
+	case x.age < 10:
 		return pickW(r, []string{"none", "low", "medium"}, []float64{0.8, 0.18, 0.02})
 	}
 	return pickW(r, []string{"none", "low", "medium", "high"}, []float64{0.625, 0.25, 0.11, 0.015})

@@ -128,21 +128,26 @@ func (g *blockGen) referrals(x *person) {
 	if m := exploitedRole(x); m != nil {
 		// The referral that brought the exploitation to notice.
 		day := min(hi, max(lo, m.from+int64(r.between(20, 150))))
-		g.referral(r, "person", x.id, g.atHour(r, day), concernOf(m), nil)
+		g.referral(r, "person", x.id, g.atHour(r, day), concernOf(m), nil, ageOn(x.dob, day))
 		n--
 	}
 	for range n {
 		day := lo + int64(r.intn(int(hi-lo)+1))
+		age := ageOn(x.dob, day)
 		concern := ""
-		switch x.risk {
-		case "high":
+		switch {
+		case age < 10:
+			// Exploitation concerns are about older children; a young
+			// child's referrals are about their welfare at home.
+			concern = pick(r, []string{"general_welfare", "general_welfare", "neglect", "domestic_abuse"})
+		case x.risk == "high":
 			concern = pick(r, []string{"cce", "cse", "missing", "county_lines"})
-		case "medium":
+		case x.risk == "medium":
 			concern = pick(r, []string{"missing", "cce", "cse", "general_welfare", "peer_group"})
 		default:
 			concern = pick(r, []string{"general_welfare", "general_welfare", "neglect", "domestic_abuse", "missing"})
 		}
-		g.referral(r, "person", x.id, g.atHour(r, day), concern, nil)
+		g.referral(r, "person", x.id, g.atHour(r, day), concern, nil, age)
 	}
 }
 
@@ -156,8 +161,10 @@ func concernOf(m *member) string {
 	return "peer_group"
 }
 
-// referral writes one referral about a person, a location or a group.
-func (g *blockGen) referral(r *rng, subjectKind, subjectID string, at int64, concern string, inds []string) {
+// referral writes one referral about a person, a location or a group. age
+// is the person's age on the day (-1 for places and groups): schools refer
+// children of school age, youth justice services children of 10 or over.
+func (g *blockGen) referral(r *rng, subjectKind, subjectID string, at int64, concern string, inds []string, age int) {
 	if inds == nil {
 		pool := indicatorsGeneral
 		switch concern {
@@ -202,9 +209,16 @@ func (g *blockGen) referral(r *rng, subjectKind, subjectID string, at int64, con
 	if decided >= g.p.end {
 		decision, decided = "pending", noTime
 	}
+	agency := referrerAgencies[r.weighted(referrerWeights)]
+	switch {
+	case age >= 0 && age < 4 && agency == "education":
+		agency = "health" // health visitors, before school
+	case age >= 0 && age < 10 && agency == "youth_offending":
+		agency = "social_care"
+	}
 	g.seq[fReferrals]++
 	id := eventID("RF", g.b, g.seq[fReferrals])
-	g.c.rec(fReferrals).str(id).str(subjectKind).str(subjectID).str(referrerAgencies[r.weighted(referrerWeights)]).
+	g.c.rec(fReferrals).str(id).str(subjectKind).str(subjectID).str(agency).
 		time(at).str(concern).str(strings.Join(inds, ";")).str(decision).time(decided).end()
 }
 

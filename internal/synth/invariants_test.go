@@ -90,6 +90,9 @@ func checkInvariants(t *testing.T, w *world) {
 		if !isChild && (pt.col(r, "known_to_services") == "true" || pt.col(r, "risk_level") != "") {
 			c.fail("adult status", "%s is an adult with known/risk set", id)
 		}
+		if rl := pt.col(r, "risk_level"); (rl == "medium" || rl == "high") && hub.DateOf(dob).AgeOn(today) < 8 {
+			c.fail("risk age", "%s aged %d at %s exploitation risk", id, hub.DateOf(dob).AgeOn(today), rl)
+		}
 		for _, f := range []string{"postcode", "previous_postcode"} {
 			if v := pt.col(r, f); v != "" {
 				if got, err := ident.Postcode(v); err != nil || got != v {
@@ -541,8 +544,22 @@ func checkCasework(c *checker, w *world, start, end time.Time) {
 		}
 		if kind == "person" {
 			p := w.persons[subj]
-			if p != nil && hub.DateOf(parseDay(c.t, pt.col(p, "date_of_birth"))).AgeOn(hub.DateOf(at)) >= 18 {
-				c.fail("referral age", "%s about %s, an adult at %v", rt.col(r, "referral_id"), subj, at)
+			age := -1
+			if p != nil {
+				age = hub.DateOf(parseDay(c.t, pt.col(p, "date_of_birth"))).AgeOn(hub.DateOf(at))
+			}
+			if age >= 18 || p != nil && age < 0 {
+				c.fail("referral age", "%s about %s, aged %d at %v", rt.col(r, "referral_id"), subj, age, at)
+			}
+			switch agency := rt.col(r, "referrer_agency"); {
+			case age >= 0 && age < 4 && agency == "education", age >= 0 && age < 10 && agency == "youth_offending":
+				c.fail("referrer age", "%s: %s referred a child aged %d", rt.col(r, "referral_id"), agency, age)
+			}
+			switch concern := rt.col(r, "concern"); concern {
+			case "cce", "cse", "county_lines", "peer_group":
+				if age >= 0 && age < 10 {
+					c.fail("concern age", "%s: %s concern about a child aged %d", rt.col(r, "referral_id"), concern, age)
+				}
 			}
 		}
 	}

@@ -267,7 +267,7 @@ func (g *blockGen) lineEvents(r *rng, n *network) {
 		h := n.hotspots[0]
 		t := g.atHour(r, min(end, p.endDay-1)-int64(r.between(0, 120)))
 		if t >= p.start {
-			g.referral(r, "location", h.id, t, "county_lines", []string{"hotspot_presence", "older_associates", "drugs_or_cash_found"})
+			g.referral(r, "location", h.id, t, "county_lines", []string{"hotspot_presence", "older_associates", "drugs_or_cash_found"}, -1)
 		}
 	}
 }
@@ -429,7 +429,7 @@ func (g *blockGen) cseEvents(r *rng, n *network) {
 	if len(n.hotspots) > 0 && r.chance(0.7) {
 		t := g.atHour(r, min(endOr(n.to, p.endDay), p.endDay-1)-int64(r.between(0, 90)))
 		if t >= p.start {
-			g.referral(r, "location", n.hotspots[0].id, t, "cse", []string{"hotspot_presence", "older_associates", "cars_with_unknown_adults"})
+			g.referral(r, "location", n.hotspots[0].id, t, "cse", []string{"hotspot_presence", "older_associates", "cars_with_unknown_adults"}, -1)
 		}
 	}
 }
@@ -478,6 +478,6 @@ func (g *blockGen) peerEvents(r *rng, n *network) {
 	}
 	if r.chance(0.7) {
 		t := g.atHour(r, p.endDay-int64(r.between(10, 200)))
-		g.referral(r, "peer_group", n.id, max(t, p.start), "peer_group", []string{"new_peer_group", "hotspot_presence", "gang_association"})
+		g.referral(r, "peer_group", n.id, max(t, p.start), "peer_group", []string{"new_peer_group", "hotspot_presence", "gang_association"}, -1)
 	}
 }
