@@ -211,6 +211,17 @@ func TestShareExpiresOnTheNextRequest(t *testing.T) {
 		if got := w.reads(t, w.county); !mapsEqual(got, want) {
 			t.Fatalf("under the share the county reads %v, want %v", got, want)
 		}
+		// Exports: a note's attachment downloads under the share, and not
+		// after it ends.
+		at, err := e.App.AddAttachment(ctx, w.owner, w.note.ID, "letter.pdf", testPDF())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, body, err := e.App.OpenAttachment(ctx, w.county, at.ID); err != nil {
+			t.Errorf("attachment under the share: %v", err)
+		} else {
+			body.Close()
+		}
 		// First view of the share by a recipient is its receipt.
 		if _, err := e.App.ViewShare(ctx, w.county, s.ID); err != nil {
 			t.Fatal(err)
@@ -219,6 +230,9 @@ func TestShareExpiresOnTheNextRequest(t *testing.T) {
 		none := map[string]bool{"identity": false, "case": false, "notes": false, "missing": false, "assessments": false}
 		if got := w.reads(t, w.county); !mapsEqual(got, none) {
 			t.Errorf("after expiry the county reads %v", got)
+		}
+		if _, _, err := e.App.OpenAttachment(ctx, w.county, at.ID); !errors.Is(err, hub.ErrNotFound) {
+			t.Errorf("attachment after expiry: %v, want not found", err)
 		}
 		run, err := e.App.RunDeadlines(ctx)
 		if err != nil {
