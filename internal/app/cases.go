@@ -130,6 +130,43 @@ type CaseSummary struct {
 
 func init() {
 	personLoaders = append(personLoaders, loadPersonCases)
+	contextLoaders = append(contextLoaders, loadContextCases)
+}
+
+// loadContextCases fills a place's or group's cases section: the cases
+// about it the actor may read, and whether they may open one (contextual
+// safeguarding: a hub case can be about a context).
+func loadContextCases(a *App, tx *store.Tx, actor *access.Actor, c *hub.Context, v *ContextView) error {
+	if !access.Can(actor, access.CaseRead) && !access.Can(actor, access.CaseWrite) {
+		return nil
+	}
+	subj := hub.Subject{Kind: hub.SubjectContext, ID: c.ID}
+	cs, _, err := tx.FindCases(store.CaseFilter{Subject: subj, Limit: 100})
+	if err != nil {
+		return err
+	}
+	info, err := a.loadSubject(tx, subj)
+	if err != nil {
+		return err
+	}
+	pc := &PersonCases{}
+	active := false
+	for _, k := range cs {
+		if k.Status.Active() {
+			active = true
+		}
+		if !a.decide(tx, actor, access.CaseRead, caseRecord(k, info)).Allow {
+			continue
+		}
+		s := &CaseSummary{Case: k, SubjectName: c.Name, LeadName: a.userName(tx, k.LeadID)}
+		pc.Cases = append(pc.Cases, s)
+		if k.Status.Active() {
+			pc.Active = s
+		}
+	}
+	pc.CanOpen = !active && a.decide(tx, actor, access.CaseWrite, contextRecord(c)).Allow
+	v.Cases = pc
+	return nil
 }
 
 // loadPersonCases fills the person view's cases section, inside the view's

@@ -293,6 +293,23 @@ func TestContextPages(t *testing.T) {
 		if list.Find("#context-list tbody tr").Length() != 1 {
 			t.Errorf("context list: %s", textOf(list.Find("main")))
 		}
+		// A hub case about the context, opened from its page.
+		d = parsePage(t, e.Get(t, c, "/contexts/"+id))
+		href := d.Find("#open-context-case").AttrOr("href", "")
+		if href != "/cases/new?subject_kind=context&subject_id="+id {
+			t.Fatalf("open-a-case link = %q", href)
+		}
+		if res := e.Get(t, c, href); res.StatusCode != http.StatusOK {
+			t.Errorf("case form for the context = %d", res.StatusCode)
+		}
+		if _, err := e.App.OpenCase(bg, e.RoleActor(hub.RolePractitioner), app.CaseInput{SubjectKind: "context", SubjectID: id, LeadID: e.Users[hub.RolePractitioner].ID,
+			AgencyIDs: []string{e.Agencies[hub.AgencySocialCare].ID}, Exploitation: []string{"cce"}, Summary: "Group seen dealing at the park."}); err != nil {
+			t.Fatal(err)
+		}
+		d = parsePage(t, e.Get(t, c, "/contexts/"+id))
+		if d.Find("#context-cases tbody tr").Length() != 1 || d.Find("#open-context-case").Length() != 0 {
+			t.Errorf("context cases after opening one: %s", textOf(d.Find("#context-cases")))
+		}
 		// A context's referral form and assessment.
 		if res := e.Get(t, c, "/contexts/"+id+"/referrals/new"); res.StatusCode != http.StatusOK {
 			t.Errorf("context referral form = %d", res.StatusCode)
