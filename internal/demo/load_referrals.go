@@ -88,6 +88,10 @@ func loadReferrals(ctx context.Context, a *app.App, p *Partnership, open Opener,
 		batch = batch[:0]
 		return nil
 	}
+	// Places and groups referred to the MACE panel become hub cases
+	// (contextual safeguarding), opened when the panel took them on.
+	contextCases := map[string]*app.CaseImport{}
+	var contextOrder []string
 	err = ReadCSV(open, "referrals.csv", func(row map[string]string) error {
 		var s hub.Subject
 		switch row["subject_kind"] {
@@ -103,6 +107,22 @@ func loadReferrals(ctx context.Context, a *app.App, p *Partnership, open Opener,
 		if err != nil {
 			return err
 		}
+		if s.Kind == hub.SubjectContext && row["decision"] == "refer_mace" {
+			decided, err := time.Parse(time.RFC3339, row["decided_at"])
+			if err == nil && contextCases[s.ID] == nil {
+				typ := hub.ExploitCCE
+				switch row["concern"] {
+				case "cse":
+					typ = hub.ExploitCSE
+				case "county_lines":
+					typ = hub.ExploitCountyLines
+				}
+				contextCases[s.ID] = &app.CaseImport{ExternalRef: "synth-context-case-" + row["subject_id"], Subject: s, OpenedAt: decided,
+					Exploitation: []hub.ExploitationType{typ},
+					Summary:      "Synthetic record. Contextual safeguarding case: the MACE panel took on this " + strings.ReplaceAll(row["subject_kind"], "_", " ") + "."}
+				contextOrder = append(contextOrder, s.ID)
+			}
+		}
 		batch = append(batch, in)
 		if len(batch) >= app.MaxImportBatch {
 			return flush()
@@ -112,7 +132,49 @@ func loadReferrals(ctx context.Context, a *app.App, p *Partnership, open Opener,
 	if err != nil {
 		return err
 	}
-	return flush()
+	if err := flush(); err != nil {
+		return err
+	}
+	return loadContextCases(ctx, a, importer, owner, contextCases, contextOrder)
+}
+
+// loadContextCases opens the synthetic partnership's contextual
+// safeguarding cases, led by the demo practitioner (or, in a hub without
+// the demo users, by the first user who may lead a case).
+func loadContextCases(ctx context.Context, a *app.App, importer *access.Actor, owner string, cases map[string]*app.CaseImport, order []string) error {
+	if len(order) == 0 {
+		return nil
+	}
+	workers, err := a.CaseWorkers(ctx, importer)
+	if err != nil {
+		return err
+	}
+	var lead *app.CaseWorker
+	for i, w := range workers {
+		if w.Username == "pat.practitioner" || lead == nil && w.CanLead {
+			lead = &workers[i]
+		}
+	}
+	if lead == nil {
+		return nil
+	}
+	var rows []app.CaseImport
+	for _, id := range order {
+		c := cases[id]
+		c.LeadID, c.AgencyIDs = lead.ID, caseAgencies(owner, lead.AgencyID)
+		rows = append(rows, *c)
+	}
+	for start := 0; start < len(rows); start += caseBatch {
+		rep, err := a.ImportCases(ctx, importer, "synthetic partnership", rows[start:min(len(rows), start+caseBatch)])
+		if err != nil {
+			return fmt.Errorf("synthetic context cases: %w", err)
+		}
+		if len(rep.Refused) > 0 {
+			r := rep.Refused[0]
+			return fmt.Errorf("synthetic context case refused at row %d: %w", start+r.Row, r.Err)
+		}
+	}
+	return nil
 }
 
 // referralImport turns a referrals.csv row into an import row.

@@ -55,6 +55,7 @@ func TestSeedLoadsReferrals(t *testing.T) {
 		col[h] = i
 	}
 	var rows, pending, contextRows int
+	maceContexts := map[string]bool{}
 	for {
 		rec, err := rd.Read()
 		if err == io.EOF {
@@ -69,6 +70,9 @@ func TestSeedLoadsReferrals(t *testing.T) {
 		}
 		if rec[col["subject_kind"]] != "person" {
 			contextRows++
+			if rec[col["decision"]] == "refer_mace" {
+				maceContexts[rec[col["subject_id"]]] = true
+			}
 		}
 	}
 
@@ -95,6 +99,15 @@ func TestSeedLoadsReferrals(t *testing.T) {
 	}
 	if q(`SELECT COUNT(*) FROM referrals WHERE decision = 'open_case' AND decision_reason NOT LIKE 'Synthetic record. Decided: %'`) != 0 {
 		t.Error("a decided referral does not record the generator's decision")
+	}
+	// Places and groups the MACE panel took on are contextual safeguarding
+	// cases: one each, about a context, never about a person.
+	contextCases := q(`SELECT COUNT(*) FROM cases WHERE external_ref LIKE 'synth-context-case-%'`)
+	if contextCases == 0 || contextCases > len(maceContexts) {
+		t.Errorf("%d context cases for %d places and groups referred to MACE", contextCases, len(maceContexts))
+	}
+	if n := q(`SELECT COUNT(*) FROM cases WHERE external_ref LIKE 'synth-context-case-%' AND subject_kind <> 'context'`); n != 0 {
+		t.Errorf("%d context cases are about persons", n)
 	}
 	// The demo manager sees the undecided ones as work.
 	mgr := demoActor(t, a, "mo.manager")
