@@ -56,10 +56,9 @@ type FlagLookups struct {
 	// older read never overwrites a newer one.
 	refresh sync.Mutex
 	mu      sync.RWMutex
-	// byNHS holds each indexed child's active flags (one child per NHS
-	// number); byPerson the key each child is indexed under.
-	byNHS    map[nhsKey][]*hub.Flag
-	byPerson map[string]nhsKey
+	// idx holds each indexed child's active flags (one child per NHS
+	// number), packed (flagindex.go).
+	idx *flagIndex
 
 	agencies sync.Map // agency id → name
 	settings sync.Map // client id → setting
@@ -153,26 +152,15 @@ func (l *FlagLookups) hash(nhs string) nhsKey {
 func (l *FlagLookups) Rebuild(ctx context.Context) error {
 	l.refresh.Lock()
 	defer l.refresh.Unlock()
-	byNHS := map[nhsKey][]*hub.Flag{}
-	byPerson := map[string]nhsKey{}
-	// Many flags share their advice, contact line, agency and area: keep
-	// one copy of each such string.
-	intern := map[string]string{}
-	in := func(s string) string {
-		if v, ok := intern[s]; ok {
-			return v
-		}
-		intern[s] = s
-		return s
-	}
+	// Many flags share their advice, contact line, agency and area: the
+	// index keeps one copy of each such string.
+	idx := newFlagIndex()
 	var agencies []*hub.Agency
 	err := l.app.db.Read(ctx, func(tx *store.Tx) error {
 		err := tx.ActiveFlagsWithNHS("", func(f *hub.Flag, nhs string) error {
-			f.Advice, f.ContactPhone, f.ContactHours = in(f.Advice), in(f.ContactPhone), in(f.ContactHours)
-			f.OwnerAgencyID, f.AreaID, f.LeadUserID = in(f.OwnerAgencyID), in(f.AreaID), in(f.LeadUserID)
 			k := l.hash(nhs)
-			byNHS[k] = append(byNHS[k], f)
-			byPerson[f.PersonID] = k
+			idx.add(k, f)
+			idx.byPerson[personKeyOf(f.PersonID)] = k
 			return nil
 		})
 		if err != nil {
@@ -188,7 +176,7 @@ func (l *FlagLookups) Rebuild(ctx context.Context) error {
 		l.agencies.Store(ag.ID, ag.Name)
 	}
 	l.mu.Lock()
-	l.byNHS, l.byPerson = byNHS, byPerson
+	l.idx = idx
 	l.mu.Unlock()
 	return nil
 }
@@ -221,29 +209,20 @@ func (l *FlagLookups) refreshPerson(personID string) {
 		}()
 		return
 	}
+	var k nhsKey
+	if len(flags) > 0 {
+		k = l.hash(nhs)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if old, ok := l.byPerson[personID]; ok {
-		if fs := l.byNHS[old]; len(fs) > 0 && fs[0].PersonID == personID {
-			delete(l.byNHS, old)
-		}
-		delete(l.byPerson, personID)
-	}
-	if len(flags) > 0 {
-		k := l.hash(nhs)
-		l.byNHS[k] = flags
-		l.byPerson[personID] = k
-	}
+	l.idx.set(personID, k, flags)
 }
 
 // IndexSize returns the number of children and flags in the index.
 func (l *FlagLookups) IndexSize() (children, flags int) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	for _, fs := range l.byNHS {
-		flags += len(fs)
-	}
-	return len(l.byNHS), flags
+	return l.idx.size()
 }
 
 func (l *FlagLookups) agencyName(ctx context.Context, id string) string {
@@ -398,7 +377,7 @@ func (l *FlagLookups) LookUp(ctx context.Context, actor *access.Actor, nhs, prac
 	today := l.app.Today()
 	k := l.hash(nhs)
 	l.mu.RLock()
-	indexed := l.byNHS[k]
+	indexed := l.idx.flags(k)
 	l.mu.RUnlock()
 	res := &FlagLookupResult{NHSNumber: nhs, Agencies: map[string]string{}}
 	var all []*hub.Flag
