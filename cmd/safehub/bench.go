@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,6 +55,7 @@ type benchOptions struct {
 	warmup          time.Duration
 	dir             string
 	cpuProfile      string
+	traceFile       string
 	out             io.Writer
 }
 
@@ -94,6 +96,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up before each closed-loop measurement")
 	fs.StringVar(&o.dir, "dir", "", "folder for the SQLite database (default: a temporary folder, removed afterwards)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the first run's look-up measurement to this file (per engine: the engine's name is added)")
+	fs.StringVar(&o.traceFile, "trace", "", "write an execution trace of the first run's latency measurement to this file (per engine: the engine's name is added), for go tool trace")
 	engines := fs.String("engines", "sqlite,postgres", "engines to measure")
 	pg := fs.String("db", "", "PostgreSQL URL of an empty database for the PostgreSQL run (none: PostgreSQL is skipped)")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -263,7 +266,20 @@ func benchEngine(ctx context.Context, o benchOptions, dsn string) (*benchResult,
 		}
 		run.errors += errs
 		run.offered = run.lookup / 2
+		var tr *os.File
+		if i == 0 && o.traceFile != "" {
+			if tr, err = os.Create(o.traceFile + "." + res.engine); err != nil {
+				return nil, err
+			}
+			if err := trace.Start(tr); err != nil {
+				return nil, err
+			}
+		}
 		lats, errs := openLoop(lookup, run.offered, o.duration)
+		if tr != nil {
+			trace.Stop()
+			tr.Close()
+		}
 		run.errors += errs
 		run.p50, run.p99 = percentile(lats, 0.50), percentile(lats, 0.99)
 		fmt.Fprintf(o.out, "%s run %d: bare %.0f req/s, look-up %.0f req/s (ratio %.2f); at %.0f req/s p50 %s p99 %s; %d errors\n",
