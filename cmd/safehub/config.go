@@ -44,6 +44,8 @@ type Config struct {
 	// (default: "attachments" beside a SQLite database; with PostgreSQL it
 	// must be given, on storage every server shares, or uploads are off).
 	AttachmentsDir string
+	// MetricsToken lets a scraper read /metrics from another machine.
+	MetricsToken string
 	// LocalRules, if set, is a JSON file of the partnership's local rules
 	// (see localrules.go).
 	LocalRules string
@@ -81,6 +83,7 @@ func (c *Config) options() []option {
 		{flag: "oidc-redirect-url", env: "SAFEHUB_OIDC_REDIRECT_URL", help: "this server's OIDC callback URL, https://…/sign-in/oidc/callback", str: &c.OIDCRedirectURL},
 		{flag: "allow-demo-data", env: "SAFEHUB_ALLOW_DEMO_DATA", help: "allow serving a database that holds the demo seed", boolean: &c.AllowDemoData},
 		{flag: "attachments-dir", env: "SAFEHUB_ATTACHMENTS_DIR", help: "folder for case-note attachments (default: attachments beside a SQLite database; with PostgreSQL, unset turns uploads off)", str: &c.AttachmentsDir},
+		{env: "SAFEHUB_METRICS_TOKEN", help: "bearer token a scraper presents to read /metrics from another machine (default: /metrics answers only direct requests from this machine)", secret: true, str: &c.MetricsToken},
 		{flag: "local-rules", env: "SAFEHUB_LOCAL_RULES", help: "JSON file of local rules: sharing's lawful bases, purposes and expiry limits (see docs/configuration.md)", str: &c.LocalRules},
 		{flag: "mail-outbox", env: "SAFEHUB_MAIL_OUTBOX", help: "folder where each notification is written as an e-mail message (.eml) for a mailer to send; unset, notifications are only logged", str: &c.MailOutbox},
 	}

@@ -74,6 +74,7 @@ func TestConfigEnvAndFlags(t *testing.T) {
 		"SAFEHUB_OIDC_ISSUER":        "https://login.example.org",
 		"SAFEHUB_OIDC_CLIENT_ID":     "safehub",
 		"SAFEHUB_OIDC_CLIENT_SECRET": "s3cret-value",
+		"SAFEHUB_METRICS_TOKEN":      "scrape-token-value",
 		"SAFEHUB_OIDC_REDIRECT_URL":  "https://hub.example.org/sign-in/oidc/callback",
 		"SAFEHUB_ALLOW_DEMO_DATA":    "on",
 		"SAFEHUB_MAIL_OUTBOX":        "/var/spool/safehub/outbox",
@@ -89,7 +90,7 @@ func TestConfigEnvAndFlags(t *testing.T) {
 		TLSCertFile: "/etc/safehub/cert.pem", TLSKeyFile: "/etc/safehub/key.pem", BehindTLSProxy: true,
 		TrustedProxies: "10.0.0.0/8, 192.0.2.1", TrustedOrigins: "https://hub.example.org", LogFormat: "text", LogLevel: "debug",
 		IdleTimeout: 20 * time.Minute, AbsoluteTimeout: 8 * time.Hour,
-		OIDCIssuer: "https://login.example.org", OIDCClientID: "safehub", OIDCClientSecret: "s3cret-value", OIDCRedirectURL: "https://hub.example.org/sign-in/oidc/callback",
+		OIDCIssuer: "https://login.example.org", OIDCClientID: "safehub", OIDCClientSecret: "s3cret-value", OIDCRedirectURL: "https://hub.example.org/sign-in/oidc/callback", MetricsToken: "scrape-token-value",
 		AllowDemoData: true, MailOutbox: "/var/spool/safehub/outbox", AttachmentsDir: "/var/lib/safehub/attachments", LocalRules: "/etc/safehub/local-rules.json",
 	}
 	if diff := cmp.Diff(want, c); diff != "" {

@@ -128,6 +128,7 @@ func (m *Main) Open(ctx context.Context) error {
 		TLS:            tls,
 		TrustedProxies: proxies,
 		TrustedOrigins: splitComma(m.Config.TrustedOrigins),
+		MetricsToken:   m.Config.MetricsToken,
 	}, m.App, m.Log, w, api.NewHandler(m.App, m.Log), fhirapi.NewHandler(m.Flags, m.Log, fhirapi.Config{TLS: tls, Version: version}))
 	m.listener, err = net.Listen("tcp", m.Config.Addr)
 	if err != nil {

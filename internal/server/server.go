@@ -11,6 +11,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -45,6 +46,10 @@ type Config struct {
 	// TrustedOrigins may make cross-origin state-changing requests (exact
 	// origins, e.g. "https://hub.example.org" behind a proxy that rewrites Host).
 	TrustedOrigins []string
+	// MetricsToken, if set, lets a scraper read /metrics from anywhere with
+	// "Authorization: Bearer <token>". Without it, /metrics answers only
+	// direct requests from the machine itself.
+	MetricsToken string
 }
 
 // Surface is a set of routes: the web UI or the JSON API.
@@ -104,7 +109,7 @@ func New(cfg Config, a *app.App, log *slog.Logger, web, api interface {
 
 	s.routes = append(s.routes,
 		httpx.Route{Pattern: "GET /healthz", Auth: httpx.Public, Handler: http.HandlerFunc(s.healthz)},
-		httpx.Route{Pattern: "GET /metrics", Auth: httpx.Public, Handler: promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})},
+		httpx.Route{Pattern: "GET /metrics", Auth: httpx.Public, Handler: s.metricsOnly(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))},
 		httpx.Route{Pattern: "POST /csp-report", Auth: httpx.Public, Handler: http.HandlerFunc(s.cspReport)},
 	)
 	s.routes = append(s.routes, web.Routes()...)
@@ -385,6 +390,34 @@ func bearer(r *http.Request) (string, bool) {
 		return "", false
 	}
 	return strings.TrimSpace(h[len(p):]), true
+}
+
+// metricsOnly serves h to a scraper with the metrics token, or to a direct
+// request from the machine itself: a loopback peer with no forwarding
+// header (a request through a local reverse proxy carries one, so the
+// metrics are not published through it). Anyone else is told the page
+// does not exist.
+func (s *Server) metricsOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if t := s.cfg.MetricsToken; t != "" {
+			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if ok && subtle.ConstantTimeCompare([]byte(got), []byte(t)) == 1 {
+				h.ServeHTTP(w, r)
+				return
+			}
+		}
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		peer, err := netip.ParseAddr(host)
+		forwarded := r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-Ip") != ""
+		if err == nil && peer.Unmap().IsLoopback() && !forwarded {
+			h.ServeHTTP(w, r)
+			return
+		}
+		s.web.RenderError(w, r, errNoRoute)
+	})
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
