@@ -114,7 +114,12 @@ func (m *Main) Open(ctx context.Context) error {
 	proxies, _ := m.Config.proxies()
 	wcfg := web.Config{Demo: m.Demo, Version: version}
 	if m.Config.OIDCIssuer != "" {
-		wcfg.OIDC, err = web.NewOIDC(ctx, web.OIDCConfig{Issuer: m.Config.OIDCIssuer, ClientID: m.Config.OIDCClientID, ClientSecret: m.Config.OIDCClientSecret, RedirectURL: m.Config.OIDCRedirectURL})
+		flowKey, err := m.App.SharedKey(ctx, "oidc-flow")
+		if err != nil {
+			return err
+		}
+		wcfg.OIDC, err = web.NewOIDC(ctx, web.OIDCConfig{Issuer: m.Config.OIDCIssuer, ClientID: m.Config.OIDCClientID, ClientSecret: m.Config.OIDCClientSecret,
+			RedirectURL: m.Config.OIDCRedirectURL, FlowKey: flowKey})
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,9 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -164,4 +167,29 @@ func event(ctx context.Context, a *access.Actor, action, objectType, objectID st
 		e.ActorID, e.ActorName, e.AgencyID, e.Role = a.ID, a.Name, a.AgencyID, a.Role()
 	}
 	return e
+}
+
+// SharedKey returns a 32-byte secret key shared by every server of this
+// database, made at random the first time it is asked for (for example
+// the key that signs a sign-in flow's cookie, so that the callback may
+// reach another server than the one that began the flow).
+func (a *App) SharedKey(ctx context.Context, name string) ([]byte, error) {
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, err
+	}
+	var v string
+	err := a.db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		v, err = tx.SettingOrSet("key."+name, base64.RawStdEncoding.EncodeToString(fresh))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("shared key %s: %w", name, err)
+	}
+	k, err := base64.RawStdEncoding.DecodeString(v)
+	if err != nil || len(k) != 32 {
+		return nil, fmt.Errorf("shared key %s: the stored key is malformed", name)
+	}
+	return k, nil
 }

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -361,5 +362,26 @@ func TestMFAAudit(t *testing.T) {
 			return nil
 		})
 		checkEvent(t, ev, wantEvent{ActorID: u.ID, Action: hub.ActMFA, ObjectType: "user", ObjectID: u.ID, Outcome: hub.OutcomeFailure})
+	})
+}
+
+func TestSharedKey(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, engine string) {
+		e := apptest.New(t, engine, apptest.Options{})
+		k1, err := e.App.SharedKey(ctx, "oidc-flow")
+		if err != nil {
+			t.Fatal(err)
+		}
+		k2, err := e.App.SharedKey(ctx, "oidc-flow")
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := e.App.SharedKey(ctx, "something-else")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(k1) != 32 || !bytes.Equal(k1, k2) || bytes.Equal(k1, other) {
+			t.Errorf("shared keys: %x, %x, %x; want the same 32 bytes twice and another key for another name", k1, k2, other)
+		}
 	})
 }

@@ -529,6 +529,16 @@ func (tx *Tx) Setting(name string) (string, error) {
 	return v, tx.db.translate(err)
 }
 
+// SettingOrSet returns a setting, first storing value under name if no
+// value is there yet. When several servers race, one value wins and every
+// one of them gets it.
+func (tx *Tx) SettingOrSet(name, value string) (string, error) {
+	if _, err := tx.exec(`INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, value); err != nil {
+		return "", err
+	}
+	return tx.Setting(name)
+}
+
 // SetSetting stores a setting.
 func (tx *Tx) SetSetting(name, value string) error {
 	// Both engines support INSERT … ON CONFLICT … DO UPDATE (SQLite ≥ 3.24).

@@ -40,6 +40,10 @@ type OIDCConfig struct {
 	// one gives an MFA-pending session, when the app requires MFA, and the
 	// user enters their Safehub code as after a password.
 	RequireIdPMFA bool
+	// FlowKey, if set, signs the flow cookie: servers sharing a database
+	// share it (App.SharedKey), so that a flow begun on one may end on
+	// another. Empty: a key made at random when the process starts.
+	FlowKey []byte
 	// HTTPClient, if set, makes the requests to the provider (discovery,
 	// keys, code exchange); tests pass the test provider's client. The
 	// default is a client with a 15-second timeout.
@@ -52,9 +56,9 @@ type OIDCConfig struct {
 // expiry). The user is found by the token's (iss, sub), never by email.
 //
 // The flow's secrets (state, nonce, PKCE verifier) live in a short-lived
-// cookie, HMAC-signed with a key made when the process starts, so no
-// server-side store is needed; a flow started before a restart, or on
-// another replica, is refused and the user starts again. Each nonce is
+// cookie, HMAC-signed with a key every server of the database shares
+// (OIDCConfig.FlowKey), so no server-side store is needed and the callback
+// may reach any server. Each nonce is
 // accepted once: accepted nonces are remembered until their flow expires.
 type OIDC struct {
 	cfg    OIDCConfig
@@ -136,7 +140,9 @@ func NewOIDC(ctx context.Context, c OIDCConfig) (*OIDC, error) {
 	if len(o.algs) == 0 {
 		o.algs = []string{oidc.RS256} // the spec's default
 	}
-	if _, err := rand.Read(o.flowKey); err != nil {
+	if len(c.FlowKey) > 0 {
+		o.flowKey = slices.Clone(c.FlowKey)
+	} else if _, err := rand.Read(o.flowKey); err != nil {
 		return nil, err
 	}
 	return o, nil
