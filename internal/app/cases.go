@@ -133,6 +133,32 @@ func init() {
 	contextLoaders = append(contextLoaders, loadContextCases)
 }
 
+// subjectCases lists the cases about a subject that actor may read, and
+// reports whether the subject has an active case (readable or not: a
+// second one may not be opened either way).
+func (a *App) subjectCases(tx *store.Tx, actor *access.Actor, info *subjectInfo) (*PersonCases, bool, error) {
+	cs, _, err := tx.FindCases(store.CaseFilter{Subject: info.Subject, Limit: 100})
+	if err != nil {
+		return nil, false, err
+	}
+	pc := &PersonCases{}
+	active := false
+	for _, c := range cs {
+		if c.Status.Active() {
+			active = true
+		}
+		if !a.decide(tx, actor, access.CaseRead, caseRecord(c, info)).Allow {
+			continue
+		}
+		s := &CaseSummary{Case: c, SubjectName: info.Name, LeadName: a.userName(tx, c.LeadID)}
+		pc.Cases = append(pc.Cases, s)
+		if c.Status.Active() {
+			pc.Active = s
+		}
+	}
+	return pc, active, nil
+}
+
 // loadContextCases fills a place's or group's cases section: the cases
 // about it the actor may read, and whether they may open one (contextual
 // safeguarding: a hub case can be about a context).
@@ -140,29 +166,13 @@ func loadContextCases(a *App, tx *store.Tx, actor *access.Actor, c *hub.Context,
 	if !access.Can(actor, access.CaseRead) && !access.Can(actor, access.CaseWrite) {
 		return nil
 	}
-	subj := hub.Subject{Kind: hub.SubjectContext, ID: c.ID}
-	cs, _, err := tx.FindCases(store.CaseFilter{Subject: subj, Limit: 100})
+	info, err := a.loadSubject(tx, hub.Subject{Kind: hub.SubjectContext, ID: c.ID})
 	if err != nil {
 		return err
 	}
-	info, err := a.loadSubject(tx, subj)
+	pc, active, err := a.subjectCases(tx, actor, info)
 	if err != nil {
 		return err
-	}
-	pc := &PersonCases{}
-	active := false
-	for _, k := range cs {
-		if k.Status.Active() {
-			active = true
-		}
-		if !a.decide(tx, actor, access.CaseRead, caseRecord(k, info)).Allow {
-			continue
-		}
-		s := &CaseSummary{Case: k, SubjectName: c.Name, LeadName: a.userName(tx, k.LeadID)}
-		pc.Cases = append(pc.Cases, s)
-		if k.Status.Active() {
-			pc.Active = s
-		}
 	}
 	pc.CanOpen = !active && a.decide(tx, actor, access.CaseWrite, contextRecord(c)).Allow
 	v.Cases = pc
@@ -175,26 +185,9 @@ func loadPersonCases(a *App, tx *store.Tx, actor *access.Actor, p *hub.Person, v
 	if !access.Can(actor, access.CaseRead) && !access.Can(actor, access.CaseWrite) {
 		return nil
 	}
-	subj := hub.Subject{Kind: hub.SubjectPerson, ID: p.ID}
-	cs, _, err := tx.FindCases(store.CaseFilter{Subject: subj, Limit: 100})
+	pc, active, err := a.subjectCases(tx, actor, personSubject(p))
 	if err != nil {
 		return err
-	}
-	pc := &PersonCases{}
-	info := personSubject(p)
-	active := false
-	for _, c := range cs {
-		if c.Status.Active() {
-			active = true
-		}
-		if !a.decide(tx, actor, access.CaseRead, caseRecord(c, info)).Allow {
-			continue
-		}
-		s := &CaseSummary{Case: c, SubjectName: p.Name(), LeadName: a.userName(tx, c.LeadID)}
-		pc.Cases = append(pc.Cases, s)
-		if c.Status.Active() {
-			pc.Active = s
-		}
 	}
 	pc.CanChronology = a.decide(tx, actor, access.CaseRead, access.PersonRecord(p)).Allow || v.ViaShare != nil && len(v.ViaShare.Parts) > 1
 	pc.CanOpen = !active && a.decide(tx, actor, access.CaseWrite, access.PersonRecord(p)).Allow
@@ -315,7 +308,7 @@ func (a *App) casePartFor(tx *store.Tx, actor *access.Actor, act access.Action, 
 		return nil, err
 	}
 	d := a.decide(tx, actor, act, caseRecord(c, s).PartOf(part))
-	if d.Allow && d.ViaShare != nil && a.identityHidden(tx, actor, s.Person) {
+	if d.Allow && a.identityHidden(tx, actor, d, s.Person) {
 		masked := *s
 		masked.Name, masked.Link, masked.Person = HiddenName, "", maskedPerson(s.Person)
 		s = &masked

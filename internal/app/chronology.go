@@ -239,7 +239,7 @@ func (a *App) ChronologyOf(ctx context.Context, actor *access.Actor, personID st
 			return tx.AppendAudit(e)
 		}
 		out.Person = p
-		if shared != nil && a.identityHidden(tx, actor, p) {
+		if a.identityHidden(tx, actor, d, p) {
 			out.Person = maskedPerson(p)
 		}
 		var all []ChronologyEntry
@@ -336,12 +336,7 @@ func caseChronology(a *App, tx *store.Tx, actor *access.Actor, p *hub.Person) ([
 	if len(readable) == 0 {
 		return nil, nil
 	}
-	agencies := map[string]string{}
-	if ags, err := tx.Agencies(); err == nil {
-		for _, ag := range ags {
-			agencies[ag.ID] = ag.Name
-		}
-	}
+	agencies := agencyNames(tx)
 	var out []ChronologyEntry
 	for _, c := range readable {
 		link := "/cases/" + c.ID

@@ -521,25 +521,26 @@ type EpisodeView struct {
 // episodeFor reads an episode and its child and decides act on it. A
 // denial (or a missing record) is audited as action and reported as
 // denied, so the caller answers not-found.
-func (a *App) episodeFor(ctx context.Context, tx *store.Tx, actor *access.Actor, act access.Action, action, id string, denied *bool) (*hub.MissingEpisode, *hub.Person, error) {
+func (a *App) episodeFor(ctx context.Context, tx *store.Tx, actor *access.Actor, act access.Action, action, id string, denied *bool) (*hub.MissingEpisode, *hub.Person, access.Decision, error) {
+	var d access.Decision
 	e, err := tx.MissingEpisode(id)
 	if err != nil {
 		if hub.ErrorCode(err) == hub.ENotFound {
-			return nil, nil, a.auditMissing(ctx, tx, actor, action, "missing_episode", id, "", denied, "no such record")
+			return nil, nil, d, a.auditMissing(ctx, tx, actor, action, "missing_episode", id, "", denied, "no such record")
 		}
-		return nil, nil, err
+		return nil, nil, d, err
 	}
 	p, err := tx.Person(e.PersonID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, d, err
 	}
-	if d := a.decideCasework(tx, actor, act, p); !d.Allow {
-		return nil, nil, a.auditMissing(ctx, tx, actor, action, "missing_episode", id, p.ID, denied, d.Reason)
+	if d = a.decideCasework(tx, actor, act, p); !d.Allow {
+		return nil, nil, d, a.auditMissing(ctx, tx, actor, action, "missing_episode", id, p.ID, denied, d.Reason)
 	}
-	if a.identityHidden(tx, actor, p) {
+	if a.identityHidden(tx, actor, d, p) {
 		e.PersonName, p = HiddenName, maskedPerson(p)
 	}
-	return e, p, nil
+	return e, p, d, nil
 }
 
 // ViewMissingEpisode returns an episode with its risk history, updates,
@@ -555,7 +556,7 @@ func (a *App) ViewMissingEpisode(ctx context.Context, actor *access.Actor, id st
 	var v *EpisodeView
 	var denied bool
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		e, p, err := a.episodeFor(ctx, tx, actor, access.CaseRead, hub.ActView, id, &denied)
+		e, p, d, err := a.episodeFor(ctx, tx, actor, access.CaseRead, hub.ActView, id, &denied)
 		if err != nil || denied {
 			return err
 		}
@@ -573,7 +574,7 @@ func (a *App) ViewMissingEpisode(ctx context.Context, actor *access.Actor, id st
 		}
 		ev := event(ctx, actor, hub.ActView, "missing_episode", id)
 		ev.SubjectID = p.ID
-		markShare(ev, a.decideCasework(tx, actor, access.CaseRead, p))
+		markShare(ev, d)
 		return tx.AppendAudit(ev)
 	})
 	if err != nil {
@@ -638,7 +639,7 @@ func (a *App) changeEpisode(ctx context.Context, actor *access.Actor, id string,
 	var out *hub.MissingEpisode
 	var denied bool
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		e, p, err := a.episodeFor(ctx, tx, actor, access.MissingRecord, hub.ActUpdate, id, &denied)
+		e, p, _, err := a.episodeFor(ctx, tx, actor, access.MissingRecord, hub.ActUpdate, id, &denied)
 		if err != nil || denied {
 			return err
 		}
@@ -931,6 +932,7 @@ func (a *App) MissingEpisodes(ctx context.Context, actor *access.Actor, q Missin
 	var denied bool
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
 		ev := event(ctx, actor, hub.ActSearch, "missing_episode", "")
+		hidden := false
 		if q.PersonID != "" {
 			// One child's episodes: a read of that child's record, in the
 			// same scope as any other (a team member reads it wherever
@@ -941,21 +943,21 @@ func (a *App) MissingEpisodes(ctx context.Context, actor *access.Actor, q Missin
 				return tx.AppendAudit(ev)
 			}
 			ev.SubjectID = p.ID
-			if d := a.decideCasework(tx, actor, access.CaseRead, p); !d.Allow {
+			d := a.decideCasework(tx, actor, access.CaseRead, p)
+			if !d.Allow {
 				denied, ev.Outcome, ev.Detail = true, hub.OutcomeDenied, d.Reason
 				return tx.AppendAudit(ev)
 			}
+			hidden = a.identityHidden(tx, actor, d, p)
 			f.Scope, f.PersonID = store.CasefileScope{PersonIDs: []string{p.ID}}, p.ID
 		}
 		var err error
 		if out.Episodes, out.Total, err = tx.FindMissingEpisodes(f); err != nil {
 			return err
 		}
-		if f.PersonID != "" {
-			if p, err := tx.Person(f.PersonID); err == nil && a.identityHidden(tx, actor, p) {
-				for _, e := range out.Episodes {
-					e.PersonName = HiddenName
-				}
+		if hidden {
+			for _, e := range out.Episodes {
+				e.PersonName = HiddenName
 			}
 		}
 		ev.Detail = fmt.Sprintf("list %s; %d results", orAll(q.Status), out.Total)

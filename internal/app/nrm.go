@@ -296,10 +296,11 @@ func (a *App) nrmFor(ctx context.Context, tx *store.Tx, actor *access.Actor, act
 	if err != nil {
 		return nil, nil, err
 	}
-	if d := a.decideCasework(tx, actor, act, p); !d.Allow {
+	d := a.decideCasework(tx, actor, act, p)
+	if !d.Allow {
 		return nil, nil, a.auditMissing(ctx, tx, actor, action, "nrm_referral", id, p.ID, denied, d.Reason)
 	}
-	if a.identityHidden(tx, actor, p) {
+	if a.identityHidden(tx, actor, d, p) {
 		n.PersonName, p = HiddenName, maskedPerson(p)
 	}
 	return n, p, nil

@@ -120,11 +120,12 @@ func (a *App) ViewPhilomena(ctx context.Context, actor *access.Actor, personID s
 		if err != nil {
 			return a.auditMissing(ctx, tx, actor, hub.ActView, "philomena_profile", personID, "", &denied, "no such record")
 		}
-		if d := a.decideCasework(tx, actor, access.CaseRead, p); !d.Allow {
+		d := a.decideCasework(tx, actor, access.CaseRead, p)
+		if !d.Allow {
 			return a.auditMissing(ctx, tx, actor, hub.ActView, "philomena_profile", personID, p.ID, &denied, d.Reason)
 		}
 		v = &PhilomenaView{Person: p}
-		if a.identityHidden(tx, actor, p) {
+		if a.identityHidden(tx, actor, d, p) {
 			v.Person = maskedPerson(p)
 		}
 		if v.Versions, err = tx.PhilomenaVersions(p.ID); err != nil {

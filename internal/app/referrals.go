@@ -139,7 +139,7 @@ func (a *App) subjectAccess(tx *store.Tx, actor *access.Actor, act access.Action
 		return nil, tx.AppendAudit(e)
 	}
 	markShare(e, d)
-	if d.ViaShare != nil && a.identityHidden(tx, actor, subj.Person) {
+	if a.identityHidden(tx, actor, d, subj.Person) {
 		masked := *subj
 		masked.Name, masked.Person = HiddenName, maskedPerson(subj.Person)
 		subj = &masked
@@ -877,12 +877,7 @@ func referralChronology(a *App, tx *store.Tx, actor *access.Actor, p *hub.Person
 	if err != nil {
 		return nil, err
 	}
-	agencies := map[string]string{}
-	if ags, err := tx.Agencies(); err == nil {
-		for _, ag := range ags {
-			agencies[ag.ID] = ag.Name
-		}
-	}
+	agencies := agencyNames(tx)
 	var out []ChronologyEntry
 	for _, r := range rs {
 		from := r.ReferrerOrg

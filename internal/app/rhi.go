@@ -109,7 +109,7 @@ func (a *App) changeInterview(ctx context.Context, actor *access.Actor, episodeI
 	var out *hub.ReturnInterview
 	var denied bool
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
-		e, p, err := a.episodeFor(ctx, tx, actor, access.MissingRecord, hub.ActUpdate, episodeID, &denied)
+		e, p, _, err := a.episodeFor(ctx, tx, actor, access.MissingRecord, hub.ActUpdate, episodeID, &denied)
 		if err != nil || denied {
 			return err
 		}

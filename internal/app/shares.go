@@ -592,7 +592,7 @@ func (a *App) ViewShare(ctx context.Context, actor *access.Actor, id string) (*S
 
 func (a *App) shareView(tx *store.Tx, actor *access.Actor, side *shareSide) (*ShareView, error) {
 	s, cfg, now := side.Share, a.shareConfig(), tx.Now()
-	v := &ShareView{Share: s, Now: now, IsOwner: side.Owner, IsRecipient: side.Recipient, Agencies: map[string]string{}}
+	v := &ShareView{Share: s, Now: now, IsOwner: side.Owner, IsRecipient: side.Recipient}
 	v.Basis, _ = cfg.Basis(s.BasisCode)
 	if v.Basis.Code == "" {
 		v.Basis = hub.LawfulBasis{Code: s.BasisCode, Label: s.BasisCode}
@@ -601,11 +601,7 @@ func (a *App) shareView(tx *store.Tx, actor *access.Actor, side *shareSide) (*Sh
 	if ar, err := tx.Area(s.OwnerAreaID); err == nil {
 		v.OwnerArea = ar.Name
 	}
-	if ags, err := tx.Agencies(); err == nil {
-		for _, ag := range ags {
-			v.Agencies[ag.ID] = ag.Name
-		}
-	}
+	v.Agencies = agencyNames(tx)
 	v.OwnerAgency = v.Agencies[s.OwnerAgencyID]
 	seesName := side.Owner || side.Overseer || (side.Recipient && s.Active(now) && (s.Has(hub.PartIdentity) || side.Target.Person == nil))
 	if seesName {
@@ -832,12 +828,13 @@ func (a *App) Shares(ctx context.Context, actor *access.Actor) (*ShareList, erro
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
 		now := tx.Now()
 		out.Now = now
+		agencies := agencyNames(tx)
 		recv, err := tx.SharesReceived(actor.ID, actor.AgencyID, actor.AreaIDs, false, 200)
 		if err != nil {
 			return err
 		}
 		for _, s := range recv {
-			out.Received = append(out.Received, a.shareSummary(tx, actor, s, false))
+			out.Received = append(out.Received, a.shareSummary(tx, s, false, agencies))
 		}
 		owner := access.Can(actor, access.ShareCreate) || access.Can(actor, access.ShareOversee)
 		out.Oversight = access.Can(actor, access.ShareOversee)
@@ -847,7 +844,7 @@ func (a *App) Shares(ctx context.Context, actor *access.Actor) (*ShareList, erro
 				return err
 			}
 			for _, s := range act {
-				if sum := a.ownerSummary(tx, actor, s); sum != nil {
+				if sum := a.ownerSummary(tx, actor, s, agencies); sum != nil {
 					out.Outgoing = append(out.Outgoing, sum)
 				}
 			}
@@ -856,7 +853,7 @@ func (a *App) Shares(ctx context.Context, actor *access.Actor) (*ShareList, erro
 				return err
 			}
 			for _, s := range soon {
-				if sum := a.ownerSummary(tx, actor, s); sum != nil {
+				if sum := a.ownerSummary(tx, actor, s, agencies); sum != nil {
 					out.ExpiringSoon = append(out.ExpiringSoon, sum)
 				}
 			}
@@ -865,7 +862,7 @@ func (a *App) Shares(ctx context.Context, actor *access.Actor) (*ShareList, erro
 				return err
 			}
 			for _, s := range pend {
-				if sum := a.ownerSummary(tx, actor, s); sum != nil {
+				if sum := a.ownerSummary(tx, actor, s, agencies); sum != nil {
 					out.Pending = append(out.Pending, sum)
 				}
 			}
@@ -901,7 +898,7 @@ func (a *App) Shares(ctx context.Context, actor *access.Actor) (*ShareList, erro
 // ownerSummary summarises a share of the actor's areas, or nil when the
 // actor cannot see its record in their own right (a restricted child, say)
 // and does not oversee shares.
-func (a *App) ownerSummary(tx *store.Tx, actor *access.Actor, s *hub.Share) *ShareSummary {
+func (a *App) ownerSummary(tx *store.Tx, actor *access.Actor, s *hub.Share, agencies map[string]string) *ShareSummary {
 	t, err := a.loadShareTarget(tx, s.PersonID, s.CaseID)
 	if err != nil {
 		return nil
@@ -909,12 +906,14 @@ func (a *App) ownerSummary(tx *store.Tx, actor *access.Actor, s *hub.Share) *Sha
 	if !a.canShare(tx, actor, t) && !access.Can(actor, access.ShareOversee) {
 		return nil
 	}
-	sum := a.shareSummary(tx, actor, s, true)
+	sum := a.shareSummary(tx, s, true, agencies)
 	sum.SubjectName, sum.SubjectLink = t.Info.Name, t.Info.Link
 	return sum
 }
 
-func (a *App) shareSummary(tx *store.Tx, actor *access.Actor, s *hub.Share, owner bool) *ShareSummary {
+// shareSummary summarises s for a list; agencies are the agencies' names
+// (agencyNames), read once per list.
+func (a *App) shareSummary(tx *store.Tx, s *hub.Share, owner bool, agencies map[string]string) *ShareSummary {
 	cfg := a.shareConfig()
 	sum := &ShareSummary{Share: s, State: s.State(tx.Now()), PurposeLabel: cfg.PurposeLabel(s.Purpose)}
 	if b, ok := cfg.Basis(s.BasisCode); ok {
@@ -923,14 +922,8 @@ func (a *App) shareSummary(tx *store.Tx, actor *access.Actor, s *hub.Share, owne
 	if ar, err := tx.Area(s.OwnerAreaID); err == nil {
 		sum.OwnerArea = ar.Name
 	}
-	ags := map[string]string{}
-	if list, err := tx.Agencies(); err == nil {
-		for _, ag := range list {
-			ags[ag.ID] = ag.Name
-		}
-	}
 	for _, id := range s.RecipientIDs {
-		sum.Recipients = append(sum.Recipients, a.recipientName(tx, s.RecipientKind, id, ags))
+		sum.Recipients = append(sum.Recipients, a.recipientName(tx, s.RecipientKind, id, agencies))
 	}
 	if !owner && s.Has(hub.PartIdentity) && s.PersonID != "" {
 		if p, err := tx.Person(s.PersonID); err == nil {
@@ -1285,8 +1278,11 @@ func loadPersonShares(a *App, tx *store.Tx, actor *access.Actor, p *hub.Person, 
 		if err != nil {
 			return err
 		}
-		for _, s := range ss {
-			ps.Shares = append(ps.Shares, a.shareSummary(tx, actor, s, true))
+		if len(ss) > 0 {
+			agencies := agencyNames(tx)
+			for _, s := range ss {
+				ps.Shares = append(ps.Shares, a.shareSummary(tx, s, true, agencies))
+			}
 		}
 		rs, err := tx.FindShareRequests(store.ShareRequestFilter{PersonID: p.ID, Limit: 50})
 		if err != nil {
@@ -1297,7 +1293,7 @@ func loadPersonShares(a *App, tx *store.Tx, actor *access.Actor, p *hub.Person, 
 		}
 	}
 	if v.ViaShare != nil {
-		ps.Via = a.shareSummary(tx, actor, v.ViaShare, false)
+		ps.Via = a.shareSummary(tx, v.ViaShare, false, agencyNames(tx))
 	}
 	if actor.AgencyID != "" && !actor.Machine {
 		cs, err := tx.ShareContributions(nil, actor.AgencyID, p.ID)
@@ -1452,11 +1448,12 @@ func markShare(e *hub.AuditEvent, d access.Decision) {
 // identity sees in place of the child's name.
 const HiddenName = "Child (identity not shared)"
 
-// identityHidden reports whether actor reads p's casework without being
-// allowed to read who p is: a share of some parts of the record that does
-// not include identity. Callers then show maskedPerson(p) and HiddenName.
-func (a *App) identityHidden(tx *store.Tx, actor *access.Actor, p *hub.Person) bool {
-	return p != nil && !a.decide(tx, actor, access.PersonRead, access.PersonRecord(p)).Allow
+// identityHidden reports whether actor, allowed d on p's casework, reads it
+// without being allowed to read who p is: d came from a share of some parts
+// of the record that does not include identity. Callers then show
+// maskedPerson(p) and HiddenName. Only reads under a share cost a decision.
+func (a *App) identityHidden(tx *store.Tx, actor *access.Actor, d access.Decision, p *hub.Person) bool {
+	return d.ViaShare != nil && p != nil && !a.decide(tx, actor, access.PersonRead, access.PersonRecord(p)).Allow
 }
 
 // maskedPerson is p without anything that identifies them: the id, area
@@ -1465,4 +1462,16 @@ func (a *App) identityHidden(tx *store.Tx, actor *access.Actor, p *hub.Person) b
 func maskedPerson(p *hub.Person) *hub.Person {
 	return &hub.Person{ID: p.ID, AreaID: p.AreaID, OwnerAgencyID: p.OwnerAgencyID, Sensitivity: p.Sensitivity, FamilyName: HiddenName,
 		Synthetic: p.Synthetic, Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+}
+
+// agencyNames returns every agency's name by id, for pages that name
+// several agencies (empty if they cannot be read: names are a courtesy).
+func agencyNames(tx *store.Tx) map[string]string {
+	out := map[string]string{}
+	if ags, err := tx.Agencies(); err == nil {
+		for _, ag := range ags {
+			out[ag.ID] = ag.Name
+		}
+	}
+	return out
 }

@@ -78,14 +78,8 @@ func (tx *Tx) Share(id string) (*hub.Share, error) {
 // SharesNaming returns the active, unexpired shares of person personID (or
 // of case caseID) naming the user, their agency or one of their areas.
 func (tx *Tx) SharesNaming(userID, agencyID string, areaIDs []string, personID, caseID string) ([]*hub.Share, error) {
-	ids := append([]string{userID, agencyID}, areaIDs...)
 	var subj []string
-	var args []any
-	for _, id := range ids {
-		if id != "" {
-			args = append(args, id)
-		}
-	}
+	args := recipientArgs(userID, agencyID, areaIDs)
 	if len(args) == 0 {
 		return nil, nil
 	}
@@ -109,12 +103,7 @@ func (tx *Tx) SharesNaming(userID, agencyID string, areaIDs []string, personID, 
 // SharesReceived returns the shares naming the user, their agency or one of
 // their areas, newest first; active ones only unless all is set.
 func (tx *Tx) SharesReceived(userID, agencyID string, areaIDs []string, all bool, limit int) ([]*hub.Share, error) {
-	var args []any
-	for _, id := range append([]string{userID, agencyID}, areaIDs...) {
-		if id != "" {
-			args = append(args, id)
-		}
-	}
+	args := recipientArgs(userID, agencyID, areaIDs)
 	if len(args) == 0 {
 		return nil, nil
 	}
@@ -124,6 +113,18 @@ func (tx *Tx) SharesReceived(userID, agencyID string, areaIDs []string, all bool
 		args = append(args, string(hub.ShareActive), micros(tx.now))
 	}
 	return tx.shares(q+` ORDER BY s.created_at DESC`+limitOffset(limit, 0, 500), args...)
+}
+
+// recipientArgs are the recipient ids that may name someone: their user,
+// their agency and their areas (the empty ones left out).
+func recipientArgs(userID, agencyID string, areaIDs []string) []any {
+	var args []any
+	for _, id := range append([]string{userID, agencyID}, areaIDs...) {
+		if id != "" {
+			args = append(args, id)
+		}
+	}
+	return args
 }
 
 // ShareFilter selects shares for the owner's and the overseer's lists.
