@@ -17,7 +17,12 @@ import (
 // form the next batch together. It returns release and the item's result.
 func blockWriter(t *testing.T, db *storetest.Store) (release func(), result <-chan error) {
 	t.Helper()
-	entered, hold := make(chan struct{}), make(chan struct{})
+	// entered has room for the signal, so that it is not lost when the
+	// writer runs the item before this goroutine waits for it (the
+	// function may run twice: the second signal is dropped).
+	entered, hold := make(chan struct{}, 1), make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(hold) }) }
 	res := make(chan error, 1)
 	go func() {
 		res <- db.Group(context.Background(), func(tx *store.Tx) error {
@@ -32,10 +37,10 @@ func blockWriter(t *testing.T, db *storetest.Store) (release func(), result <-ch
 	select {
 	case <-entered:
 	case <-time.After(10 * time.Second):
+		release() // let the writer go, so that closing the store cannot hang
 		t.Fatal("the group writer did not start the blocking item")
 	}
-	var once sync.Once
-	return func() { once.Do(func() { close(hold) }) }, res
+	return release, res
 }
 
 // TestGroupCommit: concurrent callers' writes share transactions, each is
