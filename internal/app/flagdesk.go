@@ -148,6 +148,18 @@ func (a *App) flagDesk(ctx context.Context, actor *access.Actor, lists bool) (*F
 				d.Referrals = append(d.Referrals, FlagReferralItem{Referral: r.Referral, Category: r.Category, ChildName: r.Child.Name()})
 			}
 		}
+		ss, err := tx.PendingFlagServiceReferrals(*scope, 200)
+		if err != nil {
+			return err
+		}
+		for _, s := range ss {
+			if flagDeskAllows(actor, s.AreaID, "", s.PersonID, s.Child, now) {
+				d.Referrals = append(d.Referrals, FlagReferralItem{Referral: a.serviceAsFlagReferral(s.Referral, s.PersonID), Category: s.Category, ChildName: s.Child.Name()})
+			}
+		}
+		slices.SortStableFunc(d.Referrals, func(x, y FlagReferralItem) int {
+			return y.Referral.ReferredOn.Time().Compare(x.Referral.ReferredOn.Time())
+		})
 		d.OverdueCount, d.DueSoonCount, d.TurningAdultCount = len(d.Overdue), len(d.DueSoon), len(d.TurningAdult)
 		d.LookupCount, d.AwaitingCount = len(d.Lookups), len(d.Referrals)
 		if !lists {
@@ -250,9 +262,13 @@ type FlagReferralInput struct {
 }
 
 // RecordFlagReferral records a referral of a flagged child to a support or
-// recovery service (from the configured list), auditing its creation
-// (ObjectType "flag_referral"). Casework's service referrals should take
-// this over once they exist.
+// recovery service. When the child has an active case, the referral is
+// the case's service referral (casework's record, on the case's plan and
+// chronology), made from the flag: in.Service is then one of the case
+// service pathways' codes and in.Outcome one of casework's outcomes, and
+// its creation is audited as a "service_referral". Otherwise it is kept
+// with the flag: in.Service is one of the configured flag services and
+// in.Outcome one of the flag referral outcomes ("flag_referral").
 func (a *App) RecordFlagReferral(ctx context.Context, actor *access.Actor, flagID string, in FlagReferralInput) (*hub.FlagReferral, error) {
 	if err := require(actor, access.FlagWrite); err != nil {
 		return nil, err
@@ -262,9 +278,6 @@ func (a *App) RecordFlagReferral(ctx context.Context, actor *access.Actor, flagI
 	r.Service = strings.TrimSpace(in.Service)
 	if r.Service == "" {
 		return nil, hub.Invalid("service", "is required: choose the service the child is referred to")
-	}
-	if !slices.Contains(a.flagConfig().Services, r.Service) {
-		return nil, hub.Invalid("service", "is not one of the services configured for referrals")
 	}
 	if s := strings.TrimSpace(in.ReferredOn); s != "" {
 		d, err := hub.ParseDate("referred_on", s)
@@ -276,15 +289,6 @@ func (a *App) RecordFlagReferral(ctx context.Context, actor *access.Actor, flagI
 		}
 		r.ReferredOn = d
 	}
-	if s := strings.TrimSpace(in.Outcome); s != "" {
-		r.Outcome = hub.FlagReferralOutcome(s)
-		if !r.Outcome.Valid() {
-			return nil, hub.Invalid("outcome", "must be one of awaiting, accepted, declined, did-not-engage, completed")
-		}
-	}
-	if r.Outcome != hub.ReferralAwaiting {
-		r.OutcomeOn = today
-	}
 	r.Note = strings.TrimSpace(in.Note)
 	if err := hub.ValidateNote("note", r.Note, hub.MaxFlagNote); err != nil {
 		return nil, err
@@ -295,6 +299,31 @@ func (a *App) RecordFlagReferral(ctx context.Context, actor *access.Actor, flagI
 		}
 		if r.ReferredOn.Before(f.Start) {
 			return hub.Invalid("referred_on", "is before the flag's start date (%s)", f.Start.Display())
+		}
+		c, err := activeCaseOf(tx, f.PersonID)
+		if err != nil {
+			return err
+		}
+		if c != nil {
+			s, err := a.flagServiceReferral(tx, actor, f, c, r, strings.TrimSpace(in.Outcome))
+			if err != nil {
+				return err
+			}
+			*r = *a.serviceAsFlagReferral(s, f.PersonID)
+			e.ObjectType, e.ObjectID, e.Detail = "service_referral", s.ID, fmt.Sprintf("pathway %s for case %s", s.Pathway, c.ID)
+			return nil
+		}
+		if !slices.Contains(a.flagConfig().Services, r.Service) {
+			return hub.Invalid("service", "is not one of the services configured for referrals")
+		}
+		if o := strings.TrimSpace(in.Outcome); o != "" {
+			r.Outcome = hub.FlagReferralOutcome(o)
+			if !r.Outcome.Valid() {
+				return hub.Invalid("outcome", "must be one of awaiting, accepted, declined, did-not-engage, completed")
+			}
+		}
+		if r.Outcome != hub.ReferralAwaiting {
+			r.OutcomeOn = today
 		}
 		r.FlagID, r.PersonID, r.AreaID = f.ID, f.PersonID, f.AreaID
 		r.RecordedBy, r.RecordedByName = actor.ID, flagActorName(tx, actor)
@@ -310,8 +339,66 @@ func (a *App) RecordFlagReferral(ctx context.Context, actor *access.Actor, flagI
 	return r, nil
 }
 
-// RecordFlagReferralOutcome records the outcome of a referral, if version is
-// the version the actor saw. It returns the referral (with its flag id).
+// activeCaseOf returns the child's active case, or nil.
+func activeCaseOf(tx *store.Tx, personID string) (*hub.Case, error) {
+	c, err := tx.ActiveCase(hub.Subject{Kind: hub.SubjectPerson, ID: personID})
+	if hub.ErrorCode(err) == hub.ENotFound {
+		return nil, nil
+	}
+	return c, err
+}
+
+// flagServiceReferral records r, made from flag f, as case c's service
+// referral. r.Service is a pathway code and outcome one of casework's.
+func (a *App) flagServiceReferral(tx *store.Tx, actor *access.Actor, f *hub.Flag, c *hub.Case, r *hub.FlagReferral, outcome string) (*hub.ServiceReferral, error) {
+	if outcome == string(hub.ReferralAwaiting) {
+		outcome = string(hub.ServicePending) // the form's default before it knew of the case
+	}
+	if outcome != "" && !hub.ServiceOutcome(outcome).Valid() {
+		return nil, hub.Invalid("outcome", "must be one of casework's outcomes: %s", serviceOutcomeList())
+	}
+	s, err := a.normalizeService(ServiceInput{Pathway: r.Service, Referred: r.ReferredOn.String(), Reason: r.Note, Outcome: outcome})
+	if err != nil {
+		if hub.ErrorField(err) == "pathway" {
+			return nil, hub.Invalid("service", "choose one of the case's service pathways: the child has an active case, so the referral goes on its plan")
+		}
+		return nil, err
+	}
+	if s.Referred.Before(hub.DateOf(c.OpenedAt.In(London))) {
+		return nil, hub.Invalid("referred_on", "is before the child's case was opened (%s)", hub.DateOf(c.OpenedAt.In(London)).Display())
+	}
+	s.CaseID, s.AreaID, s.FlagID, s.CreatedBy = c.ID, c.AreaID, f.ID, actor.ID
+	if err := tx.CreateServiceReferrals(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func serviceOutcomeList() string {
+	out := make([]string, len(hub.ServiceOutcomes))
+	for i, o := range hub.ServiceOutcomes {
+		out[i] = string(o)
+	}
+	return strings.Join(out, ", ")
+}
+
+// serviceAsFlagReferral shows a case's service referral made from a flag
+// as the flag's pages list referrals.
+func (a *App) serviceAsFlagReferral(s *hub.ServiceReferral, personID string) *hub.FlagReferral {
+	note := s.Reason
+	if s.OutcomeNote != "" {
+		note = strings.TrimSpace(note + "\n" + s.OutcomeNote)
+	}
+	return &hub.FlagReferral{ID: s.ID, FlagID: s.FlagID, PersonID: personID, AreaID: s.AreaID, Service: a.PathwayLabel(s.Pathway) + " (" + s.Provider + ")",
+		ReferredOn: s.Referred, OutcomeOn: s.OutcomeOn, Note: note, RecordedBy: s.CreatedBy, Version: s.Version, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
+		CaseID: s.CaseID, CaseOutcome: s.Outcome}
+}
+
+// RecordFlagReferralOutcome records the outcome of a referral made from a
+// flag, if version is the version the actor saw: one of the flag referral
+// outcomes for a referral kept with the flag, one of casework's for a
+// case's service referral made from the flag. It returns the referral
+// (with its flag id).
 func (a *App) RecordFlagReferralOutcome(ctx context.Context, actor *access.Actor, referralID string, version int, outcome, note string) (*hub.FlagReferral, error) {
 	if err := require(actor, access.FlagWrite); err != nil {
 		return nil, err
@@ -319,10 +406,7 @@ func (a *App) RecordFlagReferralOutcome(ctx context.Context, actor *access.Actor
 	if !hub.ValidID(referralID) {
 		return nil, hub.Invalid("id", "is not a record identifier")
 	}
-	o := hub.FlagReferralOutcome(strings.TrimSpace(outcome))
-	if !o.Valid() {
-		return nil, hub.Invalid("outcome", "must be one of awaiting, accepted, declined, did-not-engage, completed")
-	}
+	outcome = strings.TrimSpace(outcome)
 	note = strings.TrimSpace(note)
 	if err := hub.ValidateNote("note", note, hub.MaxFlagNote); err != nil {
 		return nil, err
@@ -331,24 +415,62 @@ func (a *App) RecordFlagReferralOutcome(ctx context.Context, actor *access.Actor
 	var denied bool
 	err := a.db.Tx(ctx, func(tx *store.Tx) error {
 		e := event(ctx, actor, hub.ActUpdate, "flag_referral", referralID)
+		deny := func(reason string) error {
+			denied = true
+			e.Outcome, e.Detail = hub.OutcomeDenied, reason
+			return tx.AppendAudit(e)
+		}
 		r, err := tx.FlagReferral(referralID)
+		var s *hub.ServiceReferral
+		if hub.ErrorCode(err) == hub.ENotFound {
+			// A case's service referral made from a flag?
+			e.ObjectType = "service_referral"
+			if s, err = tx.ServiceReferral(referralID); err == nil && s.FlagID == "" {
+				return deny("no such referral")
+			}
+		}
+		var f *hub.Flag
 		var p *hub.Person
-		if err == nil {
+		if err == nil && s != nil {
+			f, p, err = a.flagAndChild(tx, s.FlagID)
+		} else if err == nil {
 			p, err = tx.Person(r.PersonID)
 		}
 		if hub.ErrorCode(err) == hub.ENotFound {
-			denied = true
-			e.Outcome, e.Detail = hub.OutcomeDenied, "no such referral"
-			return tx.AppendAudit(e)
+			return deny("no such referral")
 		}
 		if err != nil {
 			return err
 		}
 		e.SubjectID = p.ID
 		if d := a.flagDecision(tx, actor, access.FlagWrite, p); !d.Allow {
-			denied = true
-			e.Outcome, e.Detail = hub.OutcomeDenied, d.Reason
+			return deny(d.Reason)
+		}
+		if s != nil {
+			o := hub.ServiceOutcome(outcome)
+			if !o.Valid() {
+				return hub.Invalid("outcome", "must be one of casework's outcomes: %s", serviceOutcomeList())
+			}
+			if s.Version != version {
+				return hub.Conflict("referral")
+			}
+			s.Outcome, s.OutcomeOn = o, hub.Date{}
+			if o != hub.ServicePending {
+				s.OutcomeOn = a.Today()
+			}
+			if note != "" {
+				s.OutcomeNote = note
+			}
+			if err := tx.UpdateServiceReferral(s); err != nil {
+				return err
+			}
+			out = a.serviceAsFlagReferral(s, f.PersonID)
+			e.Detail = fmt.Sprintf("outcome %s; flag %s; case %s", o, f.ID, s.CaseID)
 			return tx.AppendAudit(e)
+		}
+		o := hub.FlagReferralOutcome(outcome)
+		if !o.Valid() {
+			return hub.Invalid("outcome", "must be one of awaiting, accepted, declined, did-not-engage, completed")
 		}
 		if r.Version != version {
 			return hub.Conflict("referral")
@@ -405,7 +527,11 @@ func (a *App) onFlag(ctx context.Context, actor *access.Actor, flagID, action, o
 		if err := fn(tx, f, e); err != nil {
 			return err
 		}
-		e.Detail = "flag " + f.ID
+		if e.Detail == "" {
+			e.Detail = "flag " + f.ID
+		} else {
+			e.Detail = "flag " + f.ID + "; " + e.Detail
+		}
 		return tx.AppendAudit(e)
 	})
 	if err != nil {

@@ -720,7 +720,12 @@ type FlagView struct {
 	// flag.
 	Consultations []*hub.FlagConsultation
 	Referrals     []*hub.FlagReferral
-	Review        FlagReviewState
+	// ReferralCaseID is the child's active case, when there is one: a
+	// referral from the flag then goes on that case's plan, on one of the
+	// case service pathways, with casework's outcomes. Set for those who
+	// may change the flag.
+	ReferralCaseID string
+	Review         FlagReviewState
 	// TurnsAdult is the child's 18th birthday, when known.
 	TurnsAdult    hub.Date
 	CanWrite      bool
@@ -818,6 +823,23 @@ func (a *App) ViewFlag(ctx context.Context, actor *access.Actor, id string) (*Fl
 			}
 			for _, r := range rs {
 				v.Referrals = append(v.Referrals, r.Referral)
+			}
+			ss, err := tx.FlagServiceReferrals(f.ID)
+			if err != nil {
+				return err
+			}
+			for _, s := range ss {
+				v.Referrals = append(v.Referrals, a.serviceAsFlagReferral(s, f.PersonID))
+			}
+			slices.SortStableFunc(v.Referrals, func(x, y *hub.FlagReferral) int { return y.ReferredOn.Time().Compare(x.ReferredOn.Time()) })
+			if v.CanWrite {
+				c, err := activeCaseOf(tx, f.PersonID)
+				if err != nil {
+					return err
+				}
+				if c != nil {
+					v.ReferralCaseID = c.ID
+				}
 			}
 		} else {
 			redactFlag(f)

@@ -959,3 +959,110 @@ func slicesContains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// TestFlagReferralOnCase: when the flagged child has an active case, a
+// referral from the flag is the case's service referral (casework's
+// record, on a case pathway, with casework's outcomes), made from the
+// flag: the case lists it, the flag page and the nurse's desk show it, and
+// the nurse records its outcome from the flag. Bad input is refused with
+// the field named and nothing written.
+func TestFlagReferralOnCase(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, engine string) {
+		fx := newFlagFixture(t, engine)
+		e := fx.e
+		f := fx.set(t, fx.input())
+		v, err := e.App.ViewFlag(ctx, fx.nurse, f.ID)
+		if err != nil || v.ReferralCaseID != "" {
+			t.Fatalf("flag view before the case: %v, case %q", err, v.ReferralCaseID)
+		}
+		c, err := e.App.OpenCase(ctx, e.RoleActor(hub.RolePractitioner), openCaseInput(e, fx.child, e.Users[hub.RolePractitioner]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err = e.App.ViewFlag(ctx, fx.nurse, f.ID); err != nil || v.ReferralCaseID != c.ID {
+			t.Fatalf("flag view with the case: %v, case %q, want %q", err, v.ReferralCaseID, c.ID)
+		}
+
+		// A flag service is not a case pathway; a flag outcome is not one of
+		// casework's.
+		refused(t, e, hub.EInvalid, "service", 0, func() error {
+			_, err := e.App.RecordFlagReferral(ctx, fx.nurse, f.ID, app.FlagReferralInput{Service: "Sexual health service"})
+			return err
+		})
+		refused(t, e, hub.EInvalid, "outcome", 0, func() error {
+			_, err := e.App.RecordFlagReferral(ctx, fx.nurse, f.ID, app.FlagReferralInput{Service: "sexual_health", Outcome: "did-not-engage"})
+			return err
+		})
+		refused(t, e, hub.EInvalid, "referred_on", 0, func() error {
+			_, err := e.App.RecordFlagReferral(ctx, fx.nurse, f.ID, app.FlagReferralInput{Service: "sexual_health", ReferredOn: "2026-13-01"})
+			return err
+		})
+
+		var r *hub.FlagReferral
+		ev := oneEvent(t, e, 0, func() (err error) {
+			r, err = e.App.RecordFlagReferral(ctx, fx.nurse, f.ID, app.FlagReferralInput{Service: "sexual_health", Note: "Appointment booked for Friday."})
+			return err
+		})
+		checkEvent(t, ev, wantEvent{ActorID: fx.nurse.ID, Action: hub.ActCreate, ObjectType: "service_referral", ObjectID: r.ID, SubjectID: fx.child.ID, Outcome: hub.OutcomeSuccess})
+		if r.CaseID != c.ID || r.CaseOutcome != hub.ServicePending || r.FlagID != f.ID || !strings.Contains(ev.Detail, c.ID) {
+			t.Errorf("referral %+v, event detail %q", r, ev.Detail)
+		}
+		var onCase []*hub.ServiceReferral
+		var flagOnly []*store.FlagReferralListing
+		err = e.Store.Read(ctx, func(tx *store.Tx) error {
+			var err error
+			if onCase, err = tx.CaseServiceReferrals(c.ID); err != nil {
+				return err
+			}
+			flagOnly, err = tx.FlagReferrals(store.FlagReferralFilter{FlagID: f.ID})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(onCase) != 1 || onCase[0].ID != r.ID || onCase[0].FlagID != f.ID || onCase[0].Pathway != "sexual_health" || onCase[0].Reason != "Appointment booked for Friday." || len(flagOnly) != 0 {
+			t.Fatalf("case referrals %+v, flag-only referrals %d", onCase, len(flagOnly))
+		}
+		v, err = e.App.ViewFlag(ctx, fx.nurse, f.ID)
+		if err != nil || len(v.Referrals) != 1 || v.Referrals[0].ID != r.ID || v.Referrals[0].CaseID != c.ID {
+			t.Fatalf("flag view referrals: %v, %+v", err, v.Referrals)
+		}
+		d, err := e.App.FlagDesk(ctx, fx.nurse)
+		if err != nil || len(d.Referrals) != 1 || d.Referrals[0].Referral.ID != r.ID || d.Referrals[0].ChildName != fx.child.Name() {
+			t.Fatalf("desk referrals: %v, %+v", err, d.Referrals)
+		}
+
+		// The outcome, from the flag, in casework's terms.
+		refused(t, e, hub.EInvalid, "outcome", 0, func() error {
+			_, err := e.App.RecordFlagReferralOutcome(ctx, fx.nurse, r.ID, 1, "did-not-engage", "")
+			return err
+		})
+		refused(t, e, hub.EConflict, "", 0, func() error {
+			_, err := e.App.RecordFlagReferralOutcome(ctx, fx.nurse, r.ID, 7, "engaged", "")
+			return err
+		})
+		ev = oneEvent(t, e, 0, func() error {
+			_, err := e.App.RecordFlagReferralOutcome(ctx, fx.nurse, r.ID, 1, "engaged", "Attended the first session.")
+			return err
+		})
+		checkEvent(t, ev, wantEvent{ActorID: fx.nurse.ID, Action: hub.ActUpdate, ObjectType: "service_referral", ObjectID: r.ID, SubjectID: fx.child.ID, Outcome: hub.OutcomeSuccess})
+		err = e.Store.Read(ctx, func(tx *store.Tx) error {
+			s, err := tx.ServiceReferral(r.ID)
+			if err == nil && (s.Outcome != hub.ServiceEngaged || s.OutcomeOn != e.App.Today() || s.OutcomeNote != "Attended the first session.") {
+				t.Errorf("case referral after the outcome: %+v", s)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d, err = e.App.FlagDesk(ctx, fx.nurse); err != nil || len(d.Referrals) != 0 {
+			t.Errorf("desk referrals after the outcome: %v, %d", err, len(d.Referrals))
+		}
+		// Police may not change flags, so neither this referral.
+		refused(t, e, hub.EForbidden, "", 0, func() error {
+			_, err := e.App.RecordFlagReferralOutcome(ctx, fx.police, r.ID, 2, "completed", "")
+			return err
+		})
+	})
+}

@@ -643,6 +643,9 @@ type ServiceReferral struct {
 	// OutcomeOn is the date of the latest outcome; zero while pending.
 	OutcomeOn   Date
 	OutcomeNote string
+	// FlagID is the health flag the referral was made from, when the
+	// specialist nurse made it from the child's flag.
+	FlagID string
 
 	CreatedBy string
 	Version   int

@@ -311,4 +311,11 @@ type FlagReferral struct {
 	Version        int
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+
+	// CaseID is set when the referral is the child's case's service
+	// referral (made from the flag while the case was active): casework
+	// keeps it, with casework's outcomes (CaseOutcome; Outcome is then
+	// unused).
+	CaseID      string
+	CaseOutcome ServiceOutcome
 }

@@ -217,6 +217,8 @@ type flagPage struct {
 	flagBase
 	View     *app.FlagView
 	Outcomes []hub.FlagReferralOutcome
+	// CaseOutcomes are casework's, for referrals kept on the child's case.
+	CaseOutcomes []hub.ServiceOutcome
 }
 
 // flagDone are the confirmations shown after a change, by the done
@@ -245,7 +247,7 @@ func (h *Handler) flagPage(r *http.Request, id string) (*flagPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &flagPage{flagBase: flagBase{h.page(r, v.Flag.Category.Label()+" flag: "+v.Person.Name(), "/flags")}, View: v, Outcomes: hub.FlagReferralOutcomes}
+	p := &flagPage{flagBase: flagBase{h.page(r, v.Flag.Category.Label()+" flag: "+v.Person.Name(), "/flags")}, View: v, Outcomes: hub.FlagReferralOutcomes, CaseOutcomes: hub.ServiceOutcomes}
 	p.Back = "/persons/" + v.Person.ID
 	return p, nil
 }
@@ -254,14 +256,21 @@ func (h *Handler) flagPage(r *http.Request, id string) (*flagPage, error) {
 // consultation and referral.
 type flagActionPage struct {
 	flagBase
-	View     *app.FlagView
-	Kind     string
-	Version  int
-	Form     flagActionForm
-	Risks    []hub.RiskLevel
-	Services []string
-	Outcomes []hub.FlagReferralOutcome
+	View    *app.FlagView
+	Kind    string
+	Version int
+	Form    flagActionForm
+	Risks   []hub.RiskLevel
+	// Services and Outcomes are the referral form's choices: the case
+	// service pathways and casework's outcomes when the child has an
+	// active case (View.ReferralCaseID), the flag services and referral
+	// outcomes otherwise.
+	Services []option
+	Outcomes []option
 }
+
+// option is a choice in a select.
+type option struct{ Value, Label string }
 
 // flagActionForm is every small form's fields, as typed.
 type flagActionForm struct {
@@ -319,13 +328,30 @@ func (h *Handler) flagActionForm(kind string) http.HandlerFunc {
 		p.Form.RiskLevel = string(v.Flag.RiskLevel)
 		p.Form.EndDate, p.Form.On, p.Form.ReferredOn = h.app.Today().String(), h.app.Today().String(), h.app.Today().String()
 		p.Form.Outcome = string(hub.ReferralAwaiting)
+		if v.ReferralCaseID != "" {
+			p.Form.Outcome = string(hub.ServicePending)
+		}
 		h.render(w, r, http.StatusOK, flagActionTemplates[kind], p)
 	}
 }
 
 func (h *Handler) flagActionPageFor(r *http.Request, kind string, v *app.FlagView) *flagActionPage {
-	p := &flagActionPage{flagBase: flagBase{h.page(r, flagActionTitles[kind], "/flags")}, View: v, Kind: kind, Risks: hub.FlagRiskLevels,
-		Services: h.app.FlagServices(), Outcomes: hub.FlagReferralOutcomes}
+	p := &flagActionPage{flagBase: flagBase{h.page(r, flagActionTitles[kind], "/flags")}, View: v, Kind: kind, Risks: hub.FlagRiskLevels}
+	if v.ReferralCaseID != "" {
+		for _, pw := range h.app.Config().Cases.ServicePathways {
+			p.Services = append(p.Services, option{pw.Code, pw.Label + " (" + pw.Provider + ")"})
+		}
+		for _, o := range hub.ServiceOutcomes {
+			p.Outcomes = append(p.Outcomes, option{string(o), o.Label()})
+		}
+	} else {
+		for _, s := range h.app.FlagServices() {
+			p.Services = append(p.Services, option{s, s})
+		}
+		for _, o := range hub.FlagReferralOutcomes {
+			p.Outcomes = append(p.Outcomes, option{string(o), o.Label()})
+		}
+	}
 	p.Back = "/flags/" + v.Flag.ID
 	return p
 }

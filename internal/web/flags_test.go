@@ -414,3 +414,57 @@ func TestFlagDeskPage(t *testing.T) {
 		}
 	})
 }
+
+// TestFlagReferralOnCasePages: with an active case, the referral form
+// says the referral goes on the case's plan and offers the case pathways
+// and casework's outcomes; the flag page then shows the referral with a
+// casework outcome select, and the case page lists it.
+func TestFlagReferralOnCasePages(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, engine string) {
+		e := apptest.New(t, engine, apptest.Options{})
+		child := e.NewPerson(t, "856", app.PersonInput{GivenName: "Maya", FamilyName: "Flagg", DateOfBirth: "2012-05-01"})
+		prac := e.Users[hub.RolePractitioner]
+		f, err := e.App.SetFlag(bg, e.RoleActor(hub.RoleNurse), child.ID, app.FlagInput{Category: "cse-risk", RiskLevel: "high", Start: e.App.Today().String(), Reason: "r",
+			Advice: "Call the hub.", ContactPhone: "0116 496 0000", ContactHours: "Always", LeadUserID: prac.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := e.App.OpenCase(bg, e.RoleActor(hub.RolePractitioner), app.CaseInput{SubjectKind: "person", SubjectID: child.ID, LeadID: prac.ID, Exploitation: []string{"cse"}, Summary: "Older boyfriend."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nurse := e.SignInRole(t, hub.RoleNurse)
+		d := parsePage(t, e.Get(t, nurse, "/flags/"+f.ID+"/referrals/new"))
+		if got := textOf(d.Find("#referral-case")); !strings.Contains(got, "recorded on the case's plan") {
+			t.Errorf("case notice = %q", got)
+		}
+		if d.Find(`#service option[value="sexual_health"]`).Length() != 1 || d.Find(`#outcome option[value="engaged"]`).Length() != 1 {
+			t.Fatalf("the form does not offer the case pathways and outcomes: %s", textOf(d.Find("#referral-form")))
+		}
+		form := formValues(d, "#referral-form")
+		if form.Get("outcome") != "pending" {
+			t.Errorf("default outcome = %q", form.Get("outcome"))
+		}
+		form.Set("service", "Sexual health service") // a flag service: refused
+		res := e.PostForm(t, nurse, "/flags/"+f.ID+"/referrals", form)
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.Body, "case&#39;s service pathways") {
+			t.Fatalf("a flag service with a case: %d", res.StatusCode)
+		}
+		form.Set("service", "sexual_health")
+		flagID(t, e.PostForm(t, nurse, "/flags/"+f.ID+"/referrals", form))
+		d = parsePage(t, e.Get(t, nurse, "/flags/"+f.ID))
+		if got := textOf(d.Find("#referrals tbody")); !strings.Contains(got, "Sexual health") || !strings.Contains(got, "On the child's case plan") {
+			t.Errorf("referrals = %q", got)
+		}
+		outcome := formValues(d, "#referrals form")
+		outcome.Set("outcome", "engaged")
+		action, _ := d.Find("#referrals form").Attr("action")
+		if res := e.PostForm(t, nurse, action, outcome); flagID(t, res) != f.ID {
+			t.Fatal("the outcome did not return to the flag")
+		}
+		worker := e.SignInRole(t, hub.RolePractitioner)
+		if got := textOf(parsePage(t, e.Get(t, worker, "/cases/"+c.ID)).Find("main")); !strings.Contains(got, "Sexual health") || !strings.Contains(got, "Engaged") {
+			t.Errorf("the case page does not list the referral with its outcome: %.400q", got)
+		}
+	})
+}
