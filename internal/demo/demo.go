@@ -147,6 +147,9 @@ func SeedWith(ctx context.Context, a *app.App, opt Options) error {
 	if err := seedShares(ctx, a, p); err != nil {
 		return fmt.Errorf("seed shares: %w", err)
 	}
+	if err := seedFlagReferrals(ctx, a); err != nil {
+		return fmt.Errorf("seed flag referrals: %w", err)
+	}
 	return a.DB().Tx(ctx, func(tx *store.Tx) error { return tx.SetSetting(SeededSetting, "1") })
 }
 

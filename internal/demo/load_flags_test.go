@@ -69,4 +69,22 @@ func TestSeedLoadsFlags(t *testing.T) {
 	if d.OverdueCount == 0 {
 		t.Errorf("desk summary %+v, want overdue reviews", d)
 	}
+	// The nurse referred some flagged children: those with an active case
+	// on the case's plan, the others with the flag; the desk lists those
+	// awaiting an outcome.
+	var onCase, withFlag, pending int
+	q(&onCase, `SELECT COUNT(*) FROM service_referrals s JOIN flags f ON f.id = s.flag_id JOIN cases c ON c.id = s.case_id
+		WHERE c.subject_id = f.person_id AND c.status <> 'closed' AND s.created_by = ?`, nina.ID)
+	q(&withFlag, `SELECT COUNT(*) FROM flag_referrals WHERE recorded_by = ?`, nina.ID)
+	q(&pending, `SELECT (SELECT COUNT(*) FROM service_referrals WHERE flag_id <> '' AND outcome = 'pending') + (SELECT COUNT(*) FROM flag_referrals WHERE outcome = 'awaiting')`)
+	var caseless int
+	q(&caseless, `SELECT COUNT(*) FROM flags f WHERE f.status = 'active'
+		AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.subject_kind = 'person' AND c.subject_id = f.person_id AND c.status <> 'closed')`)
+	t.Logf("flag referrals: %d on cases, %d with flags (%d flagged children without a case), %d awaiting", onCase, withFlag, caseless, pending)
+	if onCase == 0 || pending == 0 || withFlag != min(caseless, 3) {
+		t.Errorf("flag referrals: %d on cases, %d with flags (want %d), %d awaiting", onCase, withFlag, min(caseless, 3), pending)
+	}
+	if d.AwaitingCount != pending {
+		t.Errorf("the desk lists %d referrals awaiting an outcome, want %d", d.AwaitingCount, pending)
+	}
 }
