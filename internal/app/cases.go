@@ -1111,31 +1111,40 @@ func (a *App) CaseWorkers(ctx context.Context, actor *access.Actor) ([]CaseWorke
 		return nil, err
 	}
 	var out []CaseWorker
-	off := false
 	err := a.db.Read(ctx, func(tx *store.Tx) error {
-		us, _, err := tx.FindUsers(store.UserFilter{Disabled: &off, Limit: 1000})
-		if err != nil {
-			return err
-		}
-		ags, err := tx.Agencies()
-		if err != nil {
-			return err
-		}
-		agName := map[string]string{}
-		for _, ag := range ags {
-			agName[ag.ID] = ag.Name
-		}
-		for _, u := range us {
-			ua := userActor(u)
-			if !access.Can(ua, access.CaseRead) {
-				continue
-			}
-			out = append(out, CaseWorker{ID: u.ID, Username: u.Username, Name: u.DisplayName, AgencyID: u.AgencyID, AgencyName: agName[u.AgencyID], CanLead: access.Can(ua, access.CaseWrite)})
-		}
-		return nil
+		var err error
+		out, err = caseWorkers(tx, nil)
+		return err
 	})
-	slices.SortFunc(out, func(x, y CaseWorker) int { return strings.Compare(x.Name, y.Name) })
 	return out, err
+}
+
+// caseWorkers lists the active users whose roles work on cases, by name,
+// keeping only those keep accepts (all when keep is nil).
+func caseWorkers(tx *store.Tx, keep func(u *hub.User, ua *access.Actor) bool) ([]CaseWorker, error) {
+	off := false
+	us, _, err := tx.FindUsers(store.UserFilter{Disabled: &off, Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	ags, err := tx.Agencies()
+	if err != nil {
+		return nil, err
+	}
+	agName := map[string]string{}
+	for _, ag := range ags {
+		agName[ag.ID] = ag.Name
+	}
+	var out []CaseWorker
+	for _, u := range us {
+		ua := userActor(u)
+		if !access.Can(ua, access.CaseRead) || keep != nil && !keep(u, ua) {
+			continue
+		}
+		out = append(out, CaseWorker{ID: u.ID, Username: u.Username, Name: u.DisplayName, AgencyID: u.AgencyID, AgencyName: agName[u.AgencyID], CanLead: access.Can(ua, access.CaseWrite)})
+	}
+	slices.SortFunc(out, func(x, y CaseWorker) int { return strings.Compare(x.Name, y.Name) })
+	return out, nil
 }
 
 // SubjectForCase returns the name of a prospective case's subject, for the

@@ -1475,3 +1475,46 @@ func agencyNames(tx *store.Tx) map[string]string {
 	}
 	return out
 }
+
+// ShareUserChoices lists the people a share of a child's record (personID)
+// or of a case (caseID) may name: active users whose roles work on cases,
+// other than the actor, who cannot already read the record in their own
+// right (by their areas, or as the case team), by name. Naming anyone
+// else would open nothing. The actor must be able to read the record.
+func (a *App) ShareUserChoices(ctx context.Context, actor *access.Actor, personID, caseID string) ([]CaseWorker, error) {
+	if err := require(actor, access.CaseRead); err != nil {
+		return nil, err
+	}
+	var out []CaseWorker
+	err := a.db.Read(ctx, func(tx *store.Tx) error {
+		var rec *access.Record
+		act := access.PersonRead
+		if caseID != "" {
+			c, err := tx.Case(caseID)
+			if err != nil {
+				return err
+			}
+			info, err := a.loadSubject(tx, c.Subject)
+			if err != nil {
+				return err
+			}
+			rec, act = caseRecord(c, info), access.CaseRead
+		} else {
+			p, err := tx.Person(personID)
+			if err != nil {
+				return err
+			}
+			rec = access.PersonRecord(p)
+		}
+		if !a.decide(tx, actor, act, rec).Allow {
+			return hub.NotFound("record")
+		}
+		now := tx.Now()
+		var err error
+		out, err = caseWorkers(tx, func(u *hub.User, ua *access.Actor) bool {
+			return u.ID != actor.ID && !access.Decide(ua, act, rec, now).Allow
+		})
+		return err
+	})
+	return out, err
+}

@@ -605,3 +605,29 @@ func TestShareRefusalIsAudited(t *testing.T) {
 		}
 	})
 }
+
+// TestShareUserChoices: the people a share may name are those who cannot
+// already read the record in their own right — not the sharer, not the
+// Leicester staff who work on the child, but the county practitioner —
+// and someone who may not read the record is told it does not exist.
+func TestShareUserChoices(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, engine string) {
+		w := newShareWorld(t, engine)
+		for _, rec := range []struct{ name, personID, caseID string }{{"person", w.child.ID, ""}, {"case", "", w.kase.ID}} {
+			us, err := w.e.App.ShareUserChoices(ctx, w.owner, rec.personID, rec.caseID)
+			if err != nil {
+				t.Fatalf("%s: %v", rec.name, err)
+			}
+			ids := map[string]bool{}
+			for _, u := range us {
+				ids[u.ID] = true
+			}
+			if !ids[w.county.ID] || ids[w.owner.ID] || ids[w.e.Users[hub.RoleManager].ID] {
+				t.Errorf("%s: choices %+v; want the county practitioner, not the sharer or the Leicester manager", rec.name, us)
+			}
+			if _, err := w.e.App.ShareUserChoices(ctx, w.county, rec.personID, rec.caseID); hub.ErrorCode(err) != hub.ENotFound {
+				t.Errorf("%s: choices for someone who cannot read the record: %v, want not found", rec.name, err)
+			}
+		}
+	})
+}

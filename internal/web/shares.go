@@ -138,7 +138,9 @@ func (h *Handler) shareDefaults(parts []hub.SharePart, purpose string) url.Value
 }
 
 // shareForm builds the share form's page with the choices the actor has.
-func (h *Handler) shareForm(r *http.Request, title string, form url.Values, recipients bool) (*shareFormPage, error) {
+// personID or caseID names the record shared (for the people the form
+// offers).
+func (h *Handler) shareForm(r *http.Request, title string, form url.Values, recipients bool, personID, caseID string) (*shareFormPage, error) {
 	a := httpx.ActorFrom(r.Context())
 	cfg := h.app.ShareConfig()
 	today := h.app.Today()
@@ -166,14 +168,8 @@ func (h *Handler) shareForm(r *http.Request, title string, form url.Values, reci
 			p.Agencies = append(p.Agencies, ag)
 		}
 	}
-	users, err := h.app.CaseWorkers(r.Context(), a)
-	if err != nil {
+	if p.Users, err = h.app.ShareUserChoices(r.Context(), a, personID, caseID); err != nil {
 		return nil, err
-	}
-	for _, u := range users {
-		if u.ID != a.ID {
-			p.Users = append(p.Users, u)
-		}
 	}
 	return p, nil
 }
@@ -231,7 +227,7 @@ func (h *Handler) renderPersonShareForm(w http.ResponseWriter, r *http.Request, 
 		h.notFound(w, r, "")
 		return
 	}
-	p, ferr := h.shareForm(r, "Share "+v.Person.Name()+"'s record", form, true)
+	p, ferr := h.shareForm(r, "Share "+v.Person.Name()+"'s record", form, true, id, "")
 	if ferr != nil {
 		h.RenderError(w, r, ferr)
 		return
@@ -295,7 +291,7 @@ func (h *Handler) renderCaseShareForm(w http.ResponseWriter, r *http.Request, id
 		h.notFound(w, r, "")
 		return
 	}
-	p, ferr := h.shareForm(r, "Share the case for "+v.SubjectName, form, true)
+	p, ferr := h.shareForm(r, "Share the case for "+v.SubjectName, form, true, "", id)
 	if ferr != nil {
 		h.RenderError(w, r, ferr)
 		return
@@ -545,7 +541,7 @@ func (h *Handler) renderShareRequest(w http.ResponseWriter, r *http.Request, id 
 	if form == nil {
 		form = h.shareDefaults(v.Request.Parts, v.Request.Purpose)
 	}
-	fp, ferr := h.shareForm(r, "Request to share a record", form, false)
+	fp, ferr := h.shareForm(r, "Request to share a record", form, false, "", "")
 	if ferr != nil {
 		h.RenderError(w, r, ferr)
 		return
