@@ -250,13 +250,14 @@ func (tx *Tx) FindPersons(f PersonFilter) ([]*hub.Person, int, error) {
 	var where []string
 	var args []any
 	s := f.Scope
-	// When the scope is areas alone, apply it inside the name-key index:
-	// only keys of persons in those areas (and not restricted, unless
-	// allowed) are read, and persons are fetched only for those.
+	// When the scope is areas (and listed persons), apply it inside the
+	// name-key index: only keys of persons in those areas (and not
+	// restricted, unless allowed) or listed are read, and persons are
+	// fetched only for those.
 	var keyScope string
 	var keyArgs []any
-	if len(s.IDs) == 0 && !s.AllAreas && len(s.AreaIDs) > 0 {
-		keyScope = ` AND area_id IN (?` + strings.Repeat(`, ?`, len(s.AreaIDs)-1) + `)`
+	if !s.AllAreas && len(s.AreaIDs) > 0 {
+		keyScope = `area_id IN (?` + strings.Repeat(`, ?`, len(s.AreaIDs)-1) + `)`
 		for _, a := range s.AreaIDs {
 			keyArgs = append(keyArgs, a)
 		}
@@ -264,6 +265,13 @@ func (tx *Tx) FindPersons(f PersonFilter) ([]*hub.Person, int, error) {
 			keyScope += ` AND restricted = ?`
 			keyArgs = append(keyArgs, false)
 		}
+		if len(s.IDs) > 0 {
+			keyScope = `(` + keyScope + ` OR person_id IN (?` + strings.Repeat(`, ?`, len(s.IDs)-1) + `))`
+			for _, id := range s.IDs {
+				keyArgs = append(keyArgs, id)
+			}
+		}
+		keyScope = ` AND ` + keyScope
 	}
 	for _, w := range strings.Fields(f.Name) {
 		k := ident.NameKey(w)

@@ -125,6 +125,7 @@ func TestFindPersons(t *testing.T) {
 			{"one area hides other areas and restricted", store.PersonFilter{Name: "smi", Scope: north}, []string{"Zoë Smith", "Olivia Smith-Jones"}, 0},
 			{"one area with restricted", store.PersonFilter{Name: "smi", Scope: store.PersonScope{AreaIDs: []string{w.north.ID}, Restricted: true}}, []string{"Zoë Smith", "Olivia Smith-Jones", "Amelia Smithson"}, 0},
 			{"one area plus a listed restricted person elsewhere", store.PersonFilter{Name: "smi", Scope: store.PersonScope{AreaIDs: []string{w.north.ID}, IDs: []string{sp.byName["Noah Smith"].ID}}}, []string{"Noah Smith", "Zoë Smith", "Olivia Smith-Jones"}, 0},
+			{"two words, one area plus a listed person elsewhere", store.PersonFilter{Name: "noah smith", Scope: store.PersonScope{AreaIDs: []string{w.north.ID}, IDs: []string{sp.byName["Noah Smith"].ID}}}, []string{"Noah Smith"}, 0},
 			{"listed ids only", store.PersonFilter{Name: "smi", Scope: store.PersonScope{IDs: []string{sp.byName["Amelia Smithson"].ID, sp.byName["Zoe Jones"].ID}}}, []string{"Amelia Smithson"}, 0},
 			{"all areas, not restricted", store.PersonFilter{Name: "smi", Scope: store.PersonScope{AllAreas: true}}, []string{"Zoë Smith", "Olivia Smith-Jones"}, 0},
 			{"both areas listed", store.PersonFilter{Name: "zoe", Scope: store.PersonScope{AreaIDs: []string{w.north.ID, w.south.ID}}}, []string{"Zoe Jones", "Zoë Smith"}, 0},
