@@ -86,8 +86,8 @@ var grants = map[hub.Role][]Action{
 // holds the intersection of its user's roles and its scopes.
 var scopeGrants = map[hub.Scope][]Action{
 	hub.ScopeFlagRead:    {FlagLookup},
-	hub.ScopePersonRead:  {PersonSearch, PersonRead, PersonAccessLog, FlagRead}, // the access log still needs a role that grants it (auditor, manager)
-	hub.ScopePersonWrite: {PersonCreate, PersonUpdate, FlagWrite},               // a child's health flags are part of their record (issue 5)
+	hub.ScopePersonRead:  {PersonSearch, PersonRead, PersonAccessLog, FlagRead, FlagDesk}, // the access log still needs a role that grants it (auditor, manager)
+	hub.ScopePersonWrite: {PersonCreate, PersonUpdate, FlagWrite},                         // a child's health flags are part of their record (issue 5)
 	// Casework (issue 4): the team view is reading; reassigning through it
 	// also needs case.write, which the use case checks.
 	hub.ScopeCaseRead:  {CaseRead, TeamView, ShareOversee},

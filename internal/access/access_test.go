@@ -136,7 +136,7 @@ func TestCanTokens(t *testing.T) {
 			// The access log comes with person:read for roles that have it.
 			name:  "personal token, manager, person:read",
 			actor: &Actor{ID: userID, Roles: []hub.Role{hub.RoleManager}, Token: true, Scopes: []hub.Scope{hub.ScopePersonRead}},
-			allow: []Action{PersonSearch, PersonRead, PersonAccessLog, FlagRead},
+			allow: []Action{PersonSearch, PersonRead, PersonAccessLog, FlagRead, FlagDesk},
 		},
 		{
 			name:  "personal token, auditor, every scope",
@@ -171,7 +171,7 @@ func TestCanTokens(t *testing.T) {
 			// flags, never persons.
 			name:  "personal token, nurse, person:read+write",
 			actor: &Actor{ID: userID, Roles: []hub.Role{hub.RoleNurse}, Token: true, Scopes: []hub.Scope{hub.ScopePersonRead, hub.ScopePersonWrite}},
-			allow: []Action{PersonSearch, PersonRead, FlagRead, FlagWrite},
+			allow: []Action{PersonSearch, PersonRead, FlagRead, FlagWrite, FlagDesk},
 		},
 		{
 			name:  "personal token, admin, every scope",

@@ -30,6 +30,10 @@ func (h *Handler) flagRoutes() []httpx.Route {
 		{Pattern: "POST /api/v1/flags/{id}/review", Auth: httpx.Token, Action: access.FlagWrite, Handler: f(h.reviewFlag)},
 		{Pattern: "POST /api/v1/flags/{id}/end", Auth: httpx.Token, Action: access.FlagWrite, Handler: f(h.endFlag)},
 		{Pattern: "POST /api/v1/flags/{id}/entered-in-error", Auth: httpx.Token, Action: access.FlagWrite, Handler: f(h.flagEnteredInError)},
+		{Pattern: "POST /api/v1/flags/{id}/consultations", Auth: httpx.Token, Action: access.FlagWrite, Handler: f(h.recordConsultation)},
+		{Pattern: "POST /api/v1/flags/{id}/referrals", Auth: httpx.Token, Action: access.FlagWrite, Handler: f(h.recordFlagReferral)},
+		{Pattern: "POST /api/v1/flag-referrals/{id}/outcome", Auth: httpx.Token, Action: access.FlagWrite, Handler: f(h.flagReferralOutcome)},
+		{Pattern: "GET /api/v1/flag-desk", Auth: httpx.Token, Action: access.FlagDesk, Handler: f(h.flagDesk)},
 	}
 }
 
@@ -134,11 +138,135 @@ func flagLookupsOut(ls []app.FlagLookupItem) []FlagLookupOut {
 	return out
 }
 
-// FlagDetailOut is a flag with its history and latest look-ups.
+// FlagDetailOut is a flag with its history and latest look-ups, and, for
+// those who may see them, its consultations and referrals. ReferralCaseID,
+// for those who may change the flag, is the child's active case: a
+// referral then goes on that case's plan, naming one of the case service
+// pathways, with casework's outcomes.
 type FlagDetailOut struct {
-	Flag    FlagOut         `json:"flag"`
-	History []FlagChangeOut `json:"history"`
-	Lookups []FlagLookupOut `json:"lookups"`
+	Flag           FlagOut               `json:"flag"`
+	History        []FlagChangeOut       `json:"history"`
+	Lookups        []FlagLookupOut       `json:"lookups"`
+	Consultations  []FlagConsultationOut `json:"consultations,omitempty"`
+	Referrals      []FlagReferralOut     `json:"referrals,omitempty"`
+	ReferralCaseID string                `json:"referral_case_id,omitempty"`
+}
+
+// FlagConsultationIn is a consultation call answered about a flag:
+// consulted_on (YYYY-MM-DD, empty: today), who called, from where, and
+// what was advised.
+type FlagConsultationIn struct {
+	ConsultedOn string `json:"consulted_on"`
+	Caller      string `json:"caller"`
+	Setting     string `json:"setting"`
+	Note        string `json:"note"`
+}
+
+// FlagConsultationOut is a recorded consultation.
+type FlagConsultationOut struct {
+	ID          string    `json:"id"`
+	FlagID      string    `json:"flag_id"`
+	PersonID    string    `json:"person_id"`
+	ConsultedOn string    `json:"consulted_on"`
+	Caller      string    `json:"caller"`
+	Setting     string    `json:"setting"`
+	Note        string    `json:"note"`
+	RecordedBy  string    `json:"recorded_by"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func consultationOut(c *hub.FlagConsultation) FlagConsultationOut {
+	return FlagConsultationOut{ID: c.ID, FlagID: c.FlagID, PersonID: c.PersonID, ConsultedOn: c.On.String(), Caller: c.Caller, Setting: c.Setting, Note: c.Note,
+		RecordedBy: c.RecordedByName, CreatedAt: c.CreatedAt}
+}
+
+// FlagReferralIn refers a flagged child to a service: with an active case,
+// service is a case service pathway's code and outcome one of casework's
+// (pending, accepted, engaged, completed, declined, not_engaged,
+// withdrawn); without, service is one of the configured flag services and
+// outcome one of awaiting, accepted, declined, did-not-engage, completed.
+// Empty outcome: awaiting (pending); empty referred_on: today.
+type FlagReferralIn struct {
+	Service    string `json:"service"`
+	ReferredOn string `json:"referred_on"`
+	Outcome    string `json:"outcome"`
+	Note       string `json:"note"`
+}
+
+// FlagReferralOutcomeIn records a referral's outcome (send If-Match with
+// the referral's version).
+type FlagReferralOutcomeIn struct {
+	Outcome string `json:"outcome"`
+	Note    string `json:"note"`
+}
+
+// FlagReferralOut is a referral made from a flag. CaseID is set when it
+// is the child's case's service referral (casework's record).
+type FlagReferralOut struct {
+	ID         string `json:"id"`
+	FlagID     string `json:"flag_id"`
+	PersonID   string `json:"person_id"`
+	Service    string `json:"service"`
+	ReferredOn string `json:"referred_on"`
+	Outcome    string `json:"outcome"`
+	OutcomeOn  string `json:"outcome_on,omitempty"`
+	Note       string `json:"note,omitempty"`
+	CaseID     string `json:"case_id,omitempty"`
+	Version    int    `json:"version"`
+}
+
+func flagReferralOut(r *hub.FlagReferral) FlagReferralOut {
+	o := FlagReferralOut{ID: r.ID, FlagID: r.FlagID, PersonID: r.PersonID, Service: r.Service, ReferredOn: r.ReferredOn.String(), Outcome: string(r.Outcome),
+		OutcomeOn: r.OutcomeOn.String(), Note: r.Note, CaseID: r.CaseID, Version: r.Version}
+	if r.CaseID != "" {
+		o.Outcome = string(r.CaseOutcome)
+	}
+	return o
+}
+
+// FlagDeskItemOut is a flag in a desk list.
+type FlagDeskItemOut struct {
+	Flag       FlagOut `json:"flag"`
+	ChildName  string  `json:"child_name"`
+	TurnsAdult string  `json:"turns_adult,omitempty"`
+}
+
+// FlagDeskLookupOut is a recent look-up on the desk.
+type FlagDeskLookupOut struct {
+	Lookup    FlagLookupOut `json:"lookup"`
+	PersonID  string        `json:"person_id"`
+	Category  string        `json:"category"`
+	ChildName string        `json:"child_name"`
+}
+
+// FlagDeskConsultationOut and FlagDeskReferralOut are the desk's
+// consultations and referrals awaiting an outcome, with their children.
+type FlagDeskConsultationOut struct {
+	Consultation FlagConsultationOut `json:"consultation"`
+	Category     string              `json:"category"`
+	ChildName    string              `json:"child_name"`
+}
+
+// FlagDeskReferralOut is a referral awaiting an outcome on the desk.
+type FlagDeskReferralOut struct {
+	Referral  FlagReferralOut `json:"referral"`
+	Category  string          `json:"category"`
+	ChildName string          `json:"child_name"`
+}
+
+// FlagDeskOut is the specialist nurse's desk for the caller's areas:
+// flags overdue for review and due soon, children turning 18, the last
+// day's look-ups, the last 30 days' consultations, and referrals awaiting
+// an outcome.
+type FlagDeskOut struct {
+	Today         string                    `json:"today"`
+	Overdue       []FlagDeskItemOut         `json:"overdue"`
+	DueSoon       []FlagDeskItemOut         `json:"due_soon"`
+	TurningAdult  []FlagDeskItemOut         `json:"turning_adult"`
+	LookupsSince  time.Time                 `json:"lookups_since"`
+	Lookups       []FlagDeskLookupOut       `json:"lookups"`
+	Consultations []FlagDeskConsultationOut `json:"consultations"`
+	Referrals     []FlagDeskReferralOut     `json:"referrals"`
 }
 
 // PersonFlagsOut is a child's flags, active first, and their latest
@@ -211,6 +339,13 @@ func (h *Handler) viewFlag(w http.ResponseWriter, r *http.Request) {
 		}
 		out.History = append(out.History, co)
 	}
+	for _, c := range v.Consultations {
+		out.Consultations = append(out.Consultations, consultationOut(c))
+	}
+	for _, r := range v.Referrals {
+		out.Referrals = append(out.Referrals, flagReferralOut(r))
+	}
+	out.ReferralCaseID = v.ReferralCaseID
 	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(v.Flag.Version)))
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
@@ -329,4 +464,91 @@ func (h *Handler) flagEnteredInError(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.writeFlag(w, http.StatusOK, f)
+}
+
+func (h *Handler) recordConsultation(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	var in FlagConsultationIn
+	if err := decode(r, &in); err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	c, err := h.app.RecordConsultation(r.Context(), httpx.MustActor(r), id, app.FlagConsultationInput{On: in.ConsultedOn, Caller: in.Caller, Setting: in.Setting, Note: in.Note})
+	if err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusCreated, consultationOut(c))
+}
+
+func (h *Handler) recordFlagReferral(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	var in FlagReferralIn
+	if err := decode(r, &in); err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	ref, err := h.app.RecordFlagReferral(r.Context(), httpx.MustActor(r), id, app.FlagReferralInput{Service: in.Service, ReferredOn: in.ReferredOn, Outcome: in.Outcome, Note: in.Note})
+	if err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(ref.Version)))
+	httpx.WriteJSON(w, http.StatusCreated, flagReferralOut(ref))
+}
+
+func (h *Handler) flagReferralOutcome(w http.ResponseWriter, r *http.Request) {
+	id, version, err := flagIfMatch(r)
+	if err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	var in FlagReferralOutcomeIn
+	if err := decode(r, &in); err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	ref, err := h.app.RecordFlagReferralOutcome(r.Context(), httpx.MustActor(r), id, version, in.Outcome, in.Note)
+	if err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", strconv.Quote(strconv.Itoa(ref.Version)))
+	httpx.WriteJSON(w, http.StatusOK, flagReferralOut(ref))
+}
+
+func (h *Handler) flagDesk(w http.ResponseWriter, r *http.Request) {
+	d, err := h.app.FlagDesk(r.Context(), httpx.MustActor(r))
+	if err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	items := func(fs []app.FlagItem) []FlagDeskItemOut {
+		out := []FlagDeskItemOut{}
+		for _, it := range fs {
+			out = append(out, FlagDeskItemOut{Flag: flagOut(it.Flag, false, ""), ChildName: it.ChildName, TurnsAdult: it.TurnsAdult.String()})
+		}
+		return out
+	}
+	out := FlagDeskOut{Today: d.Today.String(), Overdue: items(d.Overdue), DueSoon: items(d.DueSoon), TurningAdult: items(d.TurningAdult), LookupsSince: d.Since,
+		Lookups: []FlagDeskLookupOut{}, Consultations: []FlagDeskConsultationOut{}, Referrals: []FlagDeskReferralOut{}}
+	for _, l := range d.Lookups {
+		out.Lookups = append(out.Lookups, FlagDeskLookupOut{Lookup: FlagLookupOut{At: l.At, FlagID: l.FlagID, Client: l.Client, Setting: l.Setting, Practitioner: l.Practitioner},
+			PersonID: l.PersonID, Category: string(l.Category), ChildName: l.ChildName})
+	}
+	for _, c := range d.Consultations {
+		out.Consultations = append(out.Consultations, FlagDeskConsultationOut{Consultation: consultationOut(c.Consultation), Category: string(c.Category), ChildName: c.ChildName})
+	}
+	for _, rf := range d.Referrals {
+		out.Referrals = append(out.Referrals, FlagDeskReferralOut{Referral: flagReferralOut(rf.Referral), Category: string(rf.Category), ChildName: rf.ChildName})
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
 }

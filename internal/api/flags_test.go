@@ -248,6 +248,10 @@ func TestFlagOpenAPISchemas(t *testing.T) {
 	for schema, v := range map[string]any{
 		"FlagIn": api.FlagIn{}, "Flag": api.FlagOut{}, "FlagChange": api.FlagChangeOut{}, "FlagLookup": api.FlagLookupOut{},
 		"FlagDetail": api.FlagDetailOut{}, "PersonFlags": api.PersonFlagsOut{}, "FlagReviewIn": api.FlagReviewIn{}, "FlagEndIn": api.FlagEndIn{}, "FlagErrorIn": api.FlagErrorIn{},
+		"FlagConsultationIn": api.FlagConsultationIn{}, "FlagConsultation": api.FlagConsultationOut{}, "FlagReferralIn": api.FlagReferralIn{},
+		"FlagReferralOutcomeIn": api.FlagReferralOutcomeIn{}, "FlagReferral": api.FlagReferralOut{}, "FlagDeskItem": api.FlagDeskItemOut{},
+		"FlagDeskLookup": api.FlagDeskLookupOut{}, "FlagDeskConsultation": api.FlagDeskConsultationOut{}, "FlagDeskReferral": api.FlagDeskReferralOut{},
+		"FlagDesk": api.FlagDeskOut{},
 	} {
 		s, ok := doc.Components.Schemas[schema]
 		if !ok {
@@ -263,4 +267,114 @@ func TestFlagOpenAPISchemas(t *testing.T) {
 			t.Errorf("schema %s properties differ from %T's JSON fields (-code +doc):\n%s", schema, v, diff)
 		}
 	}
+}
+
+// TestFlagAPINurseWork: consultations, referrals (kept with the flag, then
+// on the case's plan once the child has an active case), their outcomes
+// and the nurse's desk through the JSON API, as the nurse's personal
+// token; bad bodies are refused with the field named and nothing written.
+func TestFlagAPINurseWork(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, engine string) {
+		e := apptest.New(t, engine, apptest.Options{})
+		child := e.NewPerson(t, "856", app.PersonInput{GivenName: "Maya", FamilyName: "Flagg", DateOfBirth: "2012-05-01"})
+		nurse := newClient(e, e.Token(t, e.Users[hub.RoleNurse], hub.ScopePersonRead, hub.ScopePersonWrite))
+		practitioner := newClient(e, e.Token(t, e.Users[hub.RolePractitioner], hub.ScopePersonRead, hub.ScopePersonWrite))
+		res := nurse.postJSON(t, "/api/v1/persons/"+child.ID+"/flags", flagBody(e))
+		var f api.FlagOut
+		strictDecode(t, res.Body, &f)
+		rows := func() [3]int64 {
+			var c [3]int64
+			for i, table := range []string{"flag_consultations", "flag_referrals", "service_referrals"} {
+				if err := e.Store.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&c[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return c
+		}
+		refusedWith := func(res *apptest.Response, status int, field string) {
+			t.Helper()
+			if b := errorBody(t, res); res.StatusCode != status || b.Field != field {
+				t.Errorf("status %d, error %+v; want %d naming %q", res.StatusCode, b, status, field)
+			}
+		}
+
+		// A consultation.
+		before := rows()
+		refusedWith(nurse.postJSON(t, "/api/v1/flags/"+f.ID+"/consultations", map[string]any{"setting": "LRI ED"}), http.StatusBadRequest, "caller")
+		refusedWith(nurse.postJSON(t, "/api/v1/flags/"+f.ID+"/consultations", map[string]any{"caller": "ED registrar", "setting": "LRI ED", "who": "x"}), http.StatusBadRequest, "who")
+		if rows() != before {
+			t.Fatalf("refused consultations wrote rows: %v → %v", before, rows())
+		}
+		res = nurse.postJSON(t, "/api/v1/flags/"+f.ID+"/consultations", map[string]any{"caller": "ED registrar", "setting": "Leicester Royal Infirmary ED", "note": "Advised to call the social worker."})
+		var c api.FlagConsultationOut
+		strictDecode(t, res.Body, &c)
+		if res.StatusCode != http.StatusCreated || c.FlagID != f.ID || c.ConsultedOn != e.App.Today().String() || c.RecordedBy == "" {
+			t.Fatalf("POST consultation = %d %+v", res.StatusCode, c)
+		}
+		// Someone whose role may not change flags.
+		if res := practitioner.postJSON(t, "/api/v1/flags/"+f.ID+"/consultations", map[string]any{"caller": "x", "setting": "y"}); res.StatusCode != http.StatusForbidden {
+			t.Errorf("practitioner's consultation = %d", res.StatusCode)
+		}
+
+		// A referral kept with the flag (no case yet).
+		res = nurse.postJSON(t, "/api/v1/flags/"+f.ID+"/referrals", map[string]any{"service": e.App.FlagServices()[0]})
+		var kept api.FlagReferralOut
+		strictDecode(t, res.Body, &kept)
+		if res.StatusCode != http.StatusCreated || kept.CaseID != "" || kept.Outcome != "awaiting" || res.Header.Get("ETag") != `"1"` {
+			t.Fatalf("POST referral = %d %+v", res.StatusCode, kept)
+		}
+		// Its outcome needs If-Match and the flag's vocabulary.
+		refusedWith(nurse.postJSON(t, "/api/v1/flag-referrals/"+kept.ID+"/outcome", map[string]any{"outcome": "accepted"}), http.StatusBadRequest, "If-Match")
+		refusedWith(nurse.postIfMatch(t, "/api/v1/flag-referrals/"+kept.ID+"/outcome", `"1"`, map[string]any{"outcome": "engaged"}), http.StatusBadRequest, "outcome")
+		if res := nurse.postIfMatch(t, "/api/v1/flag-referrals/"+kept.ID+"/outcome", `"4"`, map[string]any{"outcome": "accepted"}); res.StatusCode != http.StatusConflict {
+			t.Errorf("stale outcome = %d", res.StatusCode)
+		}
+		res = nurse.postIfMatch(t, "/api/v1/flag-referrals/"+kept.ID+"/outcome", `"1"`, map[string]any{"outcome": "accepted"})
+		strictDecode(t, res.Body, &kept)
+		if res.StatusCode != http.StatusOK || kept.Outcome != "accepted" || kept.Version != 2 {
+			t.Errorf("outcome = %d %+v", res.StatusCode, kept)
+		}
+
+		// With an active case, the referral goes on the case's plan.
+		kase, err := e.App.OpenCase(ctx, e.RoleActor(hub.RolePractitioner), app.CaseInput{SubjectKind: "person", SubjectID: child.ID, LeadID: e.Users[hub.RolePractitioner].ID,
+			Exploitation: []string{"cse"}, Summary: "Older boyfriend."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before = rows()
+		refusedWith(nurse.postJSON(t, "/api/v1/flags/"+f.ID+"/referrals", map[string]any{"service": e.App.FlagServices()[0]}), http.StatusBadRequest, "service")
+		if rows() != before {
+			t.Fatalf("a refused referral wrote rows: %v → %v", before, rows())
+		}
+		res = nurse.postJSON(t, "/api/v1/flags/"+f.ID+"/referrals", map[string]any{"service": "sexual_health", "note": "Booked for Friday."})
+		var onCase api.FlagReferralOut
+		strictDecode(t, res.Body, &onCase)
+		if res.StatusCode != http.StatusCreated || onCase.CaseID != kase.ID || onCase.Outcome != "pending" {
+			t.Fatalf("POST referral with a case = %d %+v", res.StatusCode, onCase)
+		}
+		res = nurse.get(t, "/api/v1/flags/"+f.ID)
+		var detail api.FlagDetailOut
+		strictDecode(t, res.Body, &detail)
+		if detail.ReferralCaseID != kase.ID || len(detail.Referrals) != 2 || len(detail.Consultations) != 1 {
+			t.Errorf("flag detail: case %q, %d referrals, %d consultations", detail.ReferralCaseID, len(detail.Referrals), len(detail.Consultations))
+		}
+
+		// The desk lists the referral awaiting an outcome and the
+		// consultation.
+		res = nurse.get(t, "/api/v1/flag-desk")
+		var desk api.FlagDeskOut
+		strictDecode(t, res.Body, &desk)
+		if res.StatusCode != http.StatusOK || len(desk.Referrals) != 1 || desk.Referrals[0].Referral.ID != onCase.ID || desk.Referrals[0].ChildName != child.Name() ||
+			len(desk.Consultations) != 1 || desk.Consultations[0].Consultation.ID != c.ID {
+			t.Errorf("desk = %d %+v", res.StatusCode, desk)
+		}
+		if res := practitioner.get(t, "/api/v1/flag-desk"); res.StatusCode != http.StatusForbidden {
+			t.Errorf("practitioner's desk = %d", res.StatusCode)
+		}
+		res = nurse.postIfMatch(t, "/api/v1/flag-referrals/"+onCase.ID+"/outcome", `"1"`, map[string]any{"outcome": "engaged", "note": "First session attended."})
+		strictDecode(t, res.Body, &onCase)
+		if res.StatusCode != http.StatusOK || onCase.Outcome != "engaged" || onCase.OutcomeOn != e.App.Today().String() {
+			t.Errorf("case referral outcome = %d %+v", res.StatusCode, onCase)
+		}
+	})
 }

@@ -51,6 +51,12 @@ var flagMatrix = map[string]expect{
 	"POST /api/v1/flags/{id}/review":           {auth: httpx.Token, action: access.FlagWrite},
 	"POST /api/v1/flags/{id}/end":              {auth: httpx.Token, action: access.FlagWrite},
 	"POST /api/v1/flags/{id}/entered-in-error": {auth: httpx.Token, action: access.FlagWrite},
+	"POST /api/v1/flags/{id}/consultations":    {auth: httpx.Token, action: access.FlagWrite},
+	"POST /api/v1/flags/{id}/referrals":        {auth: httpx.Token, action: access.FlagWrite},
+	"POST /api/v1/flag-referrals/{id}/outcome": {auth: httpx.Token, action: access.FlagWrite},
+	// The desk: the manager's token (person:read) with a role that keeps
+	// one; the practitioner's role has none.
+	"GET /api/v1/flag-desk": {auth: httpx.Token, action: access.FlagDesk, allow: []string{managerToken}, ok: codes{200}},
 }
 
 func init() {
@@ -70,5 +76,6 @@ func init() {
 		fx.ids["/flags/"] = f.ID
 		fx.ids["/api/v1/flags/"] = f.ID
 		fx.ids["/flag-referrals/"] = r.ID
+		fx.ids["/api/v1/flag-referrals/"] = r.ID
 	})
 }
