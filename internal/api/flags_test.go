@@ -273,11 +273,15 @@ func TestFlagOpenAPISchemas(t *testing.T) {
 // on the case's plan once the child has an active case), their outcomes
 // and the nurse's desk through the JSON API, as the nurse's personal
 // token; bad bodies are refused with the field named and nothing written.
+// A token without case:read cannot see or add to the case's plan; one
+// without person:write sees the desk without notes.
 func TestFlagAPINurseWork(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, engine string) {
 		e := apptest.New(t, engine, apptest.Options{})
 		child := e.NewPerson(t, "856", app.PersonInput{GivenName: "Maya", FamilyName: "Flagg", DateOfBirth: "2012-05-01"})
-		nurse := newClient(e, e.Token(t, e.Users[hub.RoleNurse], hub.ScopePersonRead, hub.ScopePersonWrite))
+		nurse := newClient(e, e.Token(t, e.Users[hub.RoleNurse], hub.ScopePersonRead, hub.ScopePersonWrite, hub.ScopeCaseRead))
+		noCases := newClient(e, e.Token(t, e.Users[hub.RoleNurse], hub.ScopePersonRead, hub.ScopePersonWrite))
+		readOnly := newClient(e, e.Token(t, e.Users[hub.RoleNurse], hub.ScopePersonRead))
 		practitioner := newClient(e, e.Token(t, e.Users[hub.RolePractitioner], hub.ScopePersonRead, hub.ScopePersonWrite))
 		res := nurse.postJSON(t, "/api/v1/persons/"+child.ID+"/flags", flagBody(e))
 		var f api.FlagOut
@@ -358,6 +362,18 @@ func TestFlagAPINurseWork(t *testing.T) {
 		if detail.ReferralCaseID != kase.ID || len(detail.Referrals) != 2 || len(detail.Consultations) != 1 {
 			t.Errorf("flag detail: case %q, %d referrals, %d consultations", detail.ReferralCaseID, len(detail.Referrals), len(detail.Consultations))
 		}
+		// Without case:read: neither the case nor its referral, and no
+		// referral onto it.
+		res = noCases.get(t, "/api/v1/flags/"+f.ID)
+		detail = api.FlagDetailOut{}
+		strictDecode(t, res.Body, &detail)
+		if detail.ReferralCaseID != "" || len(detail.Referrals) != 1 || detail.Referrals[0].CaseID != "" {
+			t.Errorf("flag detail without case:read: case %q, referrals %+v", detail.ReferralCaseID, detail.Referrals)
+		}
+		before = rows()
+		if res := noCases.postJSON(t, "/api/v1/flags/"+f.ID+"/referrals", map[string]any{"service": "sexual_health"}); res.StatusCode != http.StatusForbidden || rows() != before {
+			t.Errorf("referral onto an unreadable case = %d, rows %v → %v", res.StatusCode, before, rows())
+		}
 
 		// The desk lists the referral awaiting an outcome and the
 		// consultation.
@@ -370,6 +386,12 @@ func TestFlagAPINurseWork(t *testing.T) {
 		}
 		if res := practitioner.get(t, "/api/v1/flag-desk"); res.StatusCode != http.StatusForbidden {
 			t.Errorf("practitioner's desk = %d", res.StatusCode)
+		}
+		res = readOnly.get(t, "/api/v1/flag-desk")
+		desk = api.FlagDeskOut{}
+		strictDecode(t, res.Body, &desk)
+		if res.StatusCode != http.StatusOK || len(desk.Consultations) != 1 || desk.Consultations[0].Consultation.Note != "" || len(desk.Referrals) != 0 {
+			t.Errorf("read-only desk = %d %+v; want the consultation without its note, and no case referral", res.StatusCode, desk)
 		}
 		res = nurse.postIfMatch(t, "/api/v1/flag-referrals/"+onCase.ID+"/outcome", `"1"`, map[string]any{"outcome": "engaged", "note": "First session attended."})
 		strictDecode(t, res.Body, &onCase)

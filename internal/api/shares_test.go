@@ -268,7 +268,7 @@ func TestShareAPILifecycle(t *testing.T) {
 		if d := sr.Elsewhere[0]; d.PersonID != w.child.ID || d.Area != e.Areas["856"].Name || d.Agency == "" || !strings.Contains(d.Contact, w.ownerUser.DisplayName) {
 			t.Errorf("elsewhere = %+v, want the holding area and the lead practitioner", d)
 		}
-		for _, leak := range []string{shareChildName, "Tamsin", "943"} {
+		for _, leak := range []string{shareChildName, "Tamsin", "9434765919", "943 476 5919"} {
 			if strings.Contains(res.Body, leak) {
 				t.Errorf("Rutland's search result holds %q: %s", leak, res.Body)
 			}

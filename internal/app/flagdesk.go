@@ -152,9 +152,34 @@ func (a *App) flagDesk(ctx context.Context, actor *access.Actor, lists bool) (*F
 		if err != nil {
 			return err
 		}
+		cases := map[string]bool{} // case id → the actor may read its plan
 		for _, s := range ss {
-			if flagDeskAllows(actor, s.AreaID, "", s.PersonID, s.Child, now) {
+			if !flagDeskAllows(actor, s.AreaID, "", s.PersonID, s.Child, now) {
+				continue
+			}
+			readable, seen := cases[s.Referral.CaseID]
+			if !seen {
+				c, err := tx.Case(s.Referral.CaseID)
+				if err != nil {
+					return err
+				}
+				if readable, err = a.casePlanReadable(tx, actor, c); err != nil {
+					return err
+				}
+				cases[s.Referral.CaseID] = readable
+			}
+			if readable {
 				d.Referrals = append(d.Referrals, FlagReferralItem{Referral: a.serviceAsFlagReferral(s.Referral, s.PersonID), Category: s.Category, ChildName: s.Child.Name()})
+			}
+		}
+		if !seesFlagReasons(actor) {
+			// Notes are for those who may change flags, as on the flag's
+			// page.
+			for _, c := range d.Consultations {
+				c.Consultation.Note = ""
+			}
+			for _, r := range d.Referrals {
+				r.Referral.Note = ""
 			}
 		}
 		slices.SortStableFunc(d.Referrals, func(x, y FlagReferralItem) int {
@@ -348,9 +373,32 @@ func activeCaseOf(tx *store.Tx, personID string) (*hub.Case, error) {
 	return c, err
 }
 
+// casePlanReadable reports whether actor may read case c's plan (where its
+// service referrals are), as the case's own pages would decide.
+func (a *App) casePlanReadable(tx *store.Tx, actor *access.Actor, c *hub.Case) (bool, error) {
+	info, err := a.loadSubject(tx, c.Subject)
+	if err != nil {
+		return false, err
+	}
+	return a.decide(tx, actor, access.CaseRead, caseRecord(c, info).PartOf(hub.PartPlan)).Allow, nil
+}
+
+// errCaseUnreadable refuses a referral from a flag onto a case the actor
+// may not read.
+var errCaseUnreadable = hub.Errorf(hub.EForbidden, "the child has an active case you may not read, so the referral belongs on it: ask the case's lead practitioner to record it there")
+
+// flagServiceFields maps casework's field names to the flag referral's.
+var flagServiceFields = map[string]string{"referred": "referred_on", "reason": "note", "outcome_note": "note", "provider": "service"}
+
 // flagServiceReferral records r, made from flag f, as case c's service
 // referral. r.Service is a pathway code and outcome one of casework's.
+// The actor must be able to read the case's plan.
 func (a *App) flagServiceReferral(tx *store.Tx, actor *access.Actor, f *hub.Flag, c *hub.Case, r *hub.FlagReferral, outcome string) (*hub.ServiceReferral, error) {
+	if ok, err := a.casePlanReadable(tx, actor, c); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, errCaseUnreadable
+	}
 	if outcome == string(hub.ReferralAwaiting) {
 		outcome = string(hub.ServicePending) // the form's default before it knew of the case
 	}
@@ -361,6 +409,9 @@ func (a *App) flagServiceReferral(tx *store.Tx, actor *access.Actor, f *hub.Flag
 	if err != nil {
 		if hub.ErrorField(err) == "pathway" {
 			return nil, hub.Invalid("service", "choose one of the case's service pathways: the child has an active case, so the referral goes on its plan")
+		}
+		if to, ok := flagServiceFields[hub.ErrorField(err)]; ok {
+			return nil, hub.Invalid(to, "%s", hub.ErrorMessage(err))
 		}
 		return nil, err
 	}
@@ -447,6 +498,18 @@ func (a *App) RecordFlagReferralOutcome(ctx context.Context, actor *access.Actor
 			return deny(d.Reason)
 		}
 		if s != nil {
+			c, err := tx.Case(s.CaseID)
+			if err != nil {
+				return err
+			}
+			if ok, err := a.casePlanReadable(tx, actor, c); err != nil {
+				return err
+			} else if !ok {
+				return deny("the referral is on a case the actor may not read")
+			}
+			if !c.Status.Active() {
+				return hub.Invalid("case", "the case is closed: the referral's outcome can no longer be changed")
+			}
 			o := hub.ServiceOutcome(outcome)
 			if !o.Valid() {
 				return hub.Invalid("outcome", "must be one of casework's outcomes: %s", serviceOutcomeList())
@@ -459,7 +522,14 @@ func (a *App) RecordFlagReferralOutcome(ctx context.Context, actor *access.Actor
 				s.OutcomeOn = a.Today()
 			}
 			if note != "" {
-				s.OutcomeNote = note
+				// Added to what casework recorded, not in its place.
+				s.OutcomeNote = strings.TrimSpace(s.OutcomeNote + "\n" + note)
+			}
+			if err := s.Validate(a.Today()); err != nil {
+				if to, ok := flagServiceFields[hub.ErrorField(err)]; ok {
+					return hub.Invalid(to, "%s", hub.ErrorMessage(err))
+				}
+				return err
 			}
 			if err := tx.UpdateServiceReferral(s); err != nil {
 				return err

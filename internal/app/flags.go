@@ -824,12 +824,28 @@ func (a *App) ViewFlag(ctx context.Context, actor *access.Actor, id string) (*Fl
 			for _, r := range rs {
 				v.Referrals = append(v.Referrals, r.Referral)
 			}
+			// Referrals on a case show only to those who may read its
+			// plan (not, say, to someone who broke glass on the child).
 			ss, err := tx.FlagServiceReferrals(f.ID)
 			if err != nil {
 				return err
 			}
+			readable := map[string]bool{}
 			for _, s := range ss {
-				v.Referrals = append(v.Referrals, a.serviceAsFlagReferral(s, f.PersonID))
+				ok, seen := readable[s.CaseID]
+				if !seen {
+					c, err := tx.Case(s.CaseID)
+					if err != nil {
+						return err
+					}
+					if ok, err = a.casePlanReadable(tx, actor, c); err != nil {
+						return err
+					}
+					readable[s.CaseID] = ok
+				}
+				if ok {
+					v.Referrals = append(v.Referrals, a.serviceAsFlagReferral(s, f.PersonID))
+				}
 			}
 			slices.SortStableFunc(v.Referrals, func(x, y *hub.FlagReferral) int { return y.ReferredOn.Time().Compare(x.ReferredOn.Time()) })
 			if v.CanWrite {
@@ -838,7 +854,11 @@ func (a *App) ViewFlag(ctx context.Context, actor *access.Actor, id string) (*Fl
 					return err
 				}
 				if c != nil {
-					v.ReferralCaseID = c.ID
+					if ok, err := a.casePlanReadable(tx, actor, c); err != nil {
+						return err
+					} else if ok {
+						v.ReferralCaseID = c.ID
+					}
 				}
 			}
 		} else {

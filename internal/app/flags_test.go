@@ -997,6 +997,16 @@ func TestFlagReferralOnCase(t *testing.T) {
 			_, err := e.App.RecordFlagReferral(ctx, fx.nurse, f.ID, app.FlagReferralInput{Service: "sexual_health", ReferredOn: "2026-13-01"})
 			return err
 		})
+		// After the flag started but before the case was opened (today).
+		refused(t, e, hub.EInvalid, "referred_on", 0, func() error {
+			_, err := e.App.RecordFlagReferral(ctx, fx.nurse, f.ID, app.FlagReferralInput{Service: "sexual_health", ReferredOn: "2026-11-21"})
+			return err
+		})
+		// A note over the limit, refused before anything is written.
+		refused(t, e, hub.EInvalid, "note", 0, func() error {
+			_, err := e.App.RecordFlagReferral(ctx, fx.nurse, f.ID, app.FlagReferralInput{Service: "sexual_health", Note: strings.Repeat("n", 4001)})
+			return err
+		})
 
 		var r *hub.FlagReferral
 		ev := oneEvent(t, e, 0, func() (err error) {
@@ -1064,5 +1074,76 @@ func TestFlagReferralOnCase(t *testing.T) {
 			_, err := e.App.RecordFlagReferralOutcome(ctx, fx.police, r.ID, 2, "completed", "")
 			return err
 		})
+		// The note is added to what casework recorded, not put in its
+		// place.
+		if _, err := e.App.RecordFlagReferralOutcome(ctx, fx.nurse, r.ID, 2, "engaged", "Second session booked."); err != nil {
+			t.Fatal(err)
+		}
+		err = e.Store.Read(ctx, func(tx *store.Tx) error {
+			s, err := tx.ServiceReferral(r.ID)
+			if err == nil && s.OutcomeNote != "Attended the first session.\nSecond session booked." {
+				t.Errorf("outcome note = %q", s.OutcomeNote)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		// The nurse's personal token without case:read may change the flag
+		// but not read the case: the case's referrals and the case itself
+		// stay out of her view, she cannot add to the case's plan, and the
+		// referral's outcome is not hers to change (denied and audited).
+		token := *fx.nurse
+		token.Token, token.Scopes = true, []hub.Scope{hub.ScopePersonRead, hub.ScopePersonWrite}
+		if v, err = e.App.ViewFlag(ctx, &token, f.ID); err != nil || len(v.Referrals) != 0 || v.ReferralCaseID != "" || !v.CanWrite {
+			t.Errorf("flag view without case:read: %v, %d referrals, case %q, can write %v", err, len(v.Referrals), v.ReferralCaseID, v.CanWrite)
+		}
+		refused(t, e, hub.EForbidden, "", 0, func() error {
+			_, err := e.App.RecordFlagReferral(ctx, &token, f.ID, app.FlagReferralInput{Service: "sexual_health"})
+			return err
+		})
+		refused(t, e, hub.ENotFound, "", 1, func() error {
+			_, err := e.App.RecordFlagReferralOutcome(ctx, &token, r.ID, 3, "completed", "")
+			return err
+		})
+		if d, err = e.App.FlagDesk(ctx, &token); err != nil || len(d.Referrals) != 0 {
+			t.Errorf("desk without case:read: %v, %d referrals", err, len(d.Referrals))
+		}
+		// Nor a referral that was not made from a flag.
+		var plain *hub.ServiceReferral
+		if plain, err = e.App.ReferToService(ctx, e.RoleActor(hub.RolePractitioner), c.ID, app.ServiceInput{Pathway: "camhs"}); err != nil {
+			t.Fatal(err)
+		}
+		refused(t, e, hub.ENotFound, "", 1, func() error {
+			_, err := e.App.RecordFlagReferralOutcome(ctx, fx.nurse, plain.ID, 1, "accepted", "")
+			return err
+		})
+
+		// Once the case is closed, a pending referral leaves the desk and
+		// its outcome can no longer be changed from the flag.
+		pending, err := e.App.RecordFlagReferral(ctx, fx.nurse, f.ID, app.FlagReferralInput{Service: "camhs"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cv, err := e.App.ViewCase(ctx, e.RoleActor(hub.RolePractitioner), c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.App.CloseCase(ctx, e.RoleActor(hub.RolePractitioner), c.ID, cv.Case.Version, app.CaseClosure{Code: "risk_reduced", Reason: "Settled at home."}); err != nil {
+			t.Fatal(err)
+		}
+		if d, err = e.App.FlagDesk(ctx, fx.nurse); err != nil || len(d.Referrals) != 0 {
+			t.Errorf("desk after the case closed: %v, %+v", err, d.Referrals)
+		}
+		refused(t, e, hub.EInvalid, "case", 0, func() error {
+			_, err := e.App.RecordFlagReferralOutcome(ctx, fx.nurse, pending.ID, 1, "accepted", "")
+			return err
+		})
+		// With no active case, referrals are kept with the flag again.
+		again, err := e.App.RecordFlagReferral(ctx, fx.nurse, f.ID, app.FlagReferralInput{Service: "Sexual health service"})
+		if err != nil || again.CaseID != "" {
+			t.Errorf("referral after the case closed: %v, %+v", err, again)
+		}
 	})
 }

@@ -1506,6 +1506,9 @@ func (a *App) ShareUserChoices(ctx context.Context, actor *access.Actor, personI
 			}
 			rec = access.PersonRecord(p)
 		}
+		// The caller has just shown the record (an audited read); this
+		// check only keeps the list from being asked for blind. decide also
+		// fills a person record's case team, which the filter below needs.
 		if !a.decide(tx, actor, act, rec).Allow {
 			return hub.NotFound("record")
 		}

@@ -76,7 +76,8 @@ func (tx *Tx) SubjectServiceReferrals(sub hub.Subject) ([]*hub.ServiceReferral, 
 // FlagServiceReferrals returns the service referrals made from a flag,
 // newest first.
 func (tx *Tx) FlagServiceReferrals(flagID string) ([]*hub.ServiceReferral, error) {
-	out, err := tx.findServices(`s.flag_id = ?`, flagID)
+	// flag_id <> '' lets the planner use the partial index.
+	out, err := tx.findServices(`s.flag_id <> '' AND s.flag_id = ?`, flagID)
 	slices.Reverse(out)
 	return out, err
 }
@@ -93,13 +94,14 @@ type FlagServiceListing struct {
 }
 
 // PendingFlagServiceReferrals returns the service referrals made from
-// flags in scope (the flag's area) that await an outcome, newest first.
+// flags in scope (the flag's area) on cases still open that await an
+// outcome, newest first.
 func (tx *Tx) PendingFlagServiceReferrals(scope FlagScope, limit int) ([]*FlagServiceListing, error) {
 	cond, args := scope.where("f")
 	args = append([]any{string(hub.ServicePending)}, args...)
 	rows, err := tx.query(`SELECT `+serviceColumns+`, f.person_id, f.area_id, f.category, p.given_name, p.family_name, p.date_of_birth, p.sensitivity
-		FROM service_referrals s JOIN flags f ON f.id = s.flag_id JOIN persons p ON p.id = f.person_id
-		WHERE s.flag_id <> '' AND s.outcome = ? AND `+cond+` ORDER BY s.referred_on DESC, s.created_at DESC, s.id`+limitOffset(limit, 0, 500), args...)
+		FROM service_referrals s JOIN flags f ON f.id = s.flag_id JOIN persons p ON p.id = f.person_id JOIN cases c ON c.id = s.case_id
+		WHERE s.flag_id <> '' AND s.outcome = ? AND c.status <> 'closed' AND `+cond+` ORDER BY s.referred_on DESC, s.created_at DESC, s.id`+limitOffset(limit, 0, 500), args...)
 	if err != nil {
 		return nil, err
 	}
