@@ -94,6 +94,14 @@ func decode(r *http.Request, v any) error {
 	if err := checkStructure(body); err != nil {
 		return err
 	}
+	// Every body is an object: encoding/json would take null (or nothing
+	// but whitespace) as "no change" and leave v as it was.
+	switch t := bytes.TrimLeft(body, " \t\r\n"); {
+	case len(t) == 0:
+		return hub.Errorf(hub.EInvalid, "the request body is empty: send a JSON object")
+	case t[0] == 'n':
+		return hub.Errorf(hub.EInvalid, "the request body must be an object, not null")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
