@@ -10,9 +10,7 @@ import (
 	"github.com/safehub/safehub/internal/access"
 	"github.com/safehub/safehub/internal/app"
 	"github.com/safehub/safehub/internal/browsertest"
-	"github.com/safehub/safehub/internal/demo"
 	"github.com/safehub/safehub/internal/hub"
-	"github.com/safehub/safehub/internal/store/pgtest"
 )
 
 // TestBrowserFlags drives the specialist nurse's journey in a real,
@@ -22,14 +20,8 @@ import (
 // terms, and see it on her desk, tripping neither the CSP nor any script.
 func TestBrowserFlags(t *testing.T) {
 	t.Parallel()
-	browsertest.Require(t)
 	ctx := context.Background()
-
-	h := newHub(t, pgtest.EngineSQLite)
-	m := h.startMain(t, func(m *Main) { m.Demo = true })
-	if err := demo.SeedWith(ctx, m.App, demo.Options{Persons: 1000}); err != nil {
-		t.Fatal(err)
-	}
+	m, b := demoBrowser(t)
 	child := createCaseworkChild(t, m.App)
 	pat, err := m.App.UserByUsername(ctx, app.System("test"), "pat.practitioner")
 	if err != nil {
@@ -40,20 +32,7 @@ func TestBrowserFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	url := m.URL()
-	b := browsertest.New(t)
-
-	// Chromium's own favicon request 404s as a console error before the
-	// pages are involved (see TestBrowserMissing).
-	doSteps(t, b, chromedp.Navigate(url+"/sign-in"), chromedp.WaitVisible(chromedp.CSS("#username")))
-	browsertest.WaitFor(step, func() bool { return len(b.ConsoleErrors()) > 0 })
-	b.Reset()
-	doSteps(t, b,
-		chromedp.SendKeys(chromedp.CSS("#username"), "nina.nurse"),
-		chromedp.SendKeys(chromedp.CSS("#password"), demoPassword(t, "nina.nurse")),
-		chromedp.Click(chromedp.CSS("#sign-in")),
-		chromedp.WaitVisible(chromedp.CSS("#signed-in-as")),
-	)
-	b.Clean(t, "sign-in")
+	signInBrowser(t, b, url, "nina.nurse")
 
 	// Set the flag from the child's page.
 	doSteps(t, b,

@@ -11,9 +11,7 @@ import (
 	"github.com/safehub/safehub/internal/access"
 	"github.com/safehub/safehub/internal/app"
 	"github.com/safehub/safehub/internal/browsertest"
-	"github.com/safehub/safehub/internal/demo"
 	"github.com/safehub/safehub/internal/hub"
-	"github.com/safehub/safehub/internal/store/pgtest"
 )
 
 // TestBrowserMissing drives the missing-children journey in a real,
@@ -24,33 +22,10 @@ import (
 // no script errors on the way.
 func TestBrowserMissing(t *testing.T) {
 	t.Parallel()
-	browsertest.Require(t)
-	ctx := context.Background()
-
-	h := newHub(t, pgtest.EngineSQLite)
-	m := h.startMain(t, func(m *Main) { m.Demo = true })
-	if err := demo.SeedWith(ctx, m.App, demo.Options{Persons: 1000}); err != nil {
-		t.Fatal(err)
-	}
+	m, b := demoBrowser(t)
 	child := createMissingChild(t, m.App)
 	url := m.URL()
-	b := browsertest.New(t)
-
-	// Chromium asks for /favicon.ico once, on its own account (there is
-	// none: the pages name theirs), and logs the 404 as a console error;
-	// that is not the pages' doing, so it is let through before the checks
-	// start.
-	b.Do(t, step, chromedp.Navigate(url+"/sign-in"), chromedp.WaitVisible(chromedp.CSS("#username")))
-	browsertest.WaitFor(2*time.Second, func() bool { return len(b.ConsoleErrors()) > 0 })
-	b.Reset()
-
-	b.Do(t, step,
-		chromedp.SendKeys(chromedp.CSS("#username"), "pat.practitioner"),
-		chromedp.SendKeys(chromedp.CSS("#password"), demoPassword(t, "pat.practitioner")),
-		chromedp.Click(chromedp.CSS("#sign-in")),
-		chromedp.WaitVisible(chromedp.CSS("#signed-in-as")),
-	)
-	b.Clean(t, "sign-in")
+	signInBrowser(t, b, url, "pat.practitioner")
 
 	// The fast intake: find the child, fill the minimal form, save.
 	seen := time.Now().Add(-time.Hour).In(app.London)
