@@ -264,8 +264,17 @@ func (a *App) SetAssessmentLevel(ctx context.Context, actor *access.Actor, id st
 			return err
 		}
 		out = x
-		if level != before {
-			return a.notifyLevelChange(tx, actor, x, s, before)
+		if level == before {
+			return nil
+		}
+		if err := a.notifyLevelChange(tx, actor, x, s, before); err != nil {
+			return err
+		}
+		// A child's health flags follow the assessed risk: a flag whose
+		// risk level no longer matches falls due for review (issue 5).
+		if id := personOf(x.Subject); id != "" {
+			why := fmt.Sprintf("risk level assessed as %s (was %s)", level, before)
+			return a.promptFlagReview(tx, id, why, func(f *hub.Flag) bool { return f.RiskLevel != level })
 		}
 		return nil
 	})

@@ -1055,13 +1055,25 @@ func ParseLookupDetail(detail string) (setting, practitioner string) {
 // caller's event records the change that prompted it, and the flag's
 // history records the prompt. A child without active flags is left alone.
 func (a *App) PromptFlagReview(ctx context.Context, tx *store.Tx, personID, why string) error {
+	return a.promptFlagReview(tx, personID, why, nil)
+}
+
+// promptFlagReview is PromptFlagReview for the active flags keep accepts
+// (all when keep is nil).
+func (a *App) promptFlagReview(tx *store.Tx, personID, why string, keep func(*hub.Flag) bool) error {
 	why = strings.Join(strings.Fields(why), " ")
 	if err := hub.ValidateText("why", why, 1, 500); err != nil {
 		return err
 	}
 	ls, _, err := tx.FindFlags(store.FlagFilter{PersonID: personID, Statuses: []hub.FlagStatus{hub.FlagActive}})
-	if err != nil || len(ls) == 0 {
+	if err != nil {
 		return err
+	}
+	if keep != nil {
+		ls = slices.DeleteFunc(ls, func(l *store.FlagListing) bool { return !keep(l.Flag) })
+	}
+	if len(ls) == 0 {
+		return nil
 	}
 	p, err := tx.Person(personID)
 	if err != nil {

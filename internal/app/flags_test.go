@@ -1147,3 +1147,44 @@ func TestFlagReferralOnCase(t *testing.T) {
 		}
 	})
 }
+
+// TestFlagFollowsRiskLevel: when the child's combined risk assessment sets
+// a new level, each active flag whose risk level differs falls due for
+// review, saying why; a flag that already matches is left alone.
+func TestFlagFollowsRiskLevel(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, engine string) {
+		fx := newFlagFixture(t, engine)
+		e := fx.e
+		high := fx.set(t, fx.input()) // high risk
+		medium := fx.set(t, func() app.FlagInput {
+			in := fx.input()
+			in.Category, in.RiskLevel = "missing-repeat", "medium"
+			return in
+		}())
+		prac, police := e.RoleActor(hub.RolePractitioner), e.RoleActor(hub.RolePolice)
+		ref, err := e.App.RecordReferral(ctx, police, validReferral(fx.child))
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, err := e.App.StartAssessment(ctx, prac, hub.Subject{Kind: hub.SubjectPerson, ID: fx.child.ID}, ref.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if x, err = e.App.Contribute(ctx, police, x.ID, app.ContributionInput{Indicators: []string{"drugs_or_cash_found", "missing_repeat"}, Evidence: "Found with cash."}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err = e.App.SetAssessmentLevel(ctx, prac, x.ID, x.Version, app.LevelInput{Level: "medium", Reason: "Two agencies agree."}); err != nil {
+			t.Fatal(err)
+		}
+		got := storedFlag(t, e, high.ID)
+		if got.ReviewDue != e.App.Today() || got.ReviewPrompt != "risk level assessed as medium (was none)" {
+			t.Errorf("the high-risk flag after a medium assessment: review %s, prompt %q", got.ReviewDue, got.ReviewPrompt)
+		}
+		if h := flagHistory(t, e, high.ID)[0]; h.Action != hub.FlagActReviewPrompted {
+			t.Errorf("history %+v", h)
+		}
+		if got := storedFlag(t, e, medium.ID); got.ReviewPrompt != "" || got.Version != 1 {
+			t.Errorf("the medium-risk flag was prompted too: prompt %q, version %d", got.ReviewPrompt, got.Version)
+		}
+	})
+}
