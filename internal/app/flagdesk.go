@@ -686,6 +686,8 @@ func flagChronologyTitle(h *hub.FlagChange) string {
 		return fmt.Sprintf("Health flag reviewed: %s (%s risk); next review %s", c, h.State.RiskLevel, h.State.ReviewDue.Display())
 	case hub.FlagActReviewPrompted:
 		return fmt.Sprintf("Health flag review brought forward: %s", c)
+	case hub.FlagActLeadChanged:
+		return fmt.Sprintf("Health flag's lead practitioner changed with the case: %s", c)
 	case hub.FlagActEnd:
 		return fmt.Sprintf("Health flag ended: %s", c)
 	case hub.FlagActEnteredInError:

@@ -1058,6 +1058,43 @@ func (a *App) PromptFlagReview(ctx context.Context, tx *store.Tx, personID, why 
 	return a.promptFlagReview(tx, personID, why, nil)
 }
 
+// flagsFollowCaseLead moves the child's active flags whose lead
+// practitioner was the case's old lead to its new lead, in the
+// transaction that changed the case, so that look-ups are told to whoever
+// now leads the work. A new lead who may not lead a flag for this child
+// (say, working in another area) leaves the flag as it was. Each move is
+// recorded in the flag's history; the caller's audit event records the
+// change that caused it.
+func (a *App) flagsFollowCaseLead(tx *store.Tx, personID, oldLead, newLead string) error {
+	if oldLead == "" || newLead == "" || oldLead == newLead {
+		return nil
+	}
+	ls, _, err := tx.FindFlags(store.FlagFilter{PersonID: personID, Statuses: []hub.FlagStatus{hub.FlagActive}})
+	if err != nil || len(ls) == 0 {
+		return err
+	}
+	p, err := tx.Person(personID)
+	if err != nil {
+		return err
+	}
+	if err := checkFlagLead(tx, newLead, p); hub.ErrorCode(err) == hub.EInvalid {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	for _, l := range ls {
+		f := l.Flag
+		if f.LeadUserID != oldLead {
+			continue
+		}
+		f.LeadUserID = newLead
+		if err := tx.UpdateFlag(f, store.FlagEdit{Action: hub.FlagActLeadChanged, ActorName: "Safehub", Note: "lead practitioner changed with the child's case"}); err != nil {
+			return fmt.Errorf("move the lead of flag %s: %w", f.ID, err)
+		}
+	}
+	return nil
+}
+
 // promptFlagReview is PromptFlagReview for the active flags keep accepts
 // (all when keep is nil).
 func (a *App) promptFlagReview(tx *store.Tx, personID, why string, keep func(*hub.Flag) bool) error {

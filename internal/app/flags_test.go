@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -1185,6 +1186,73 @@ func TestFlagFollowsRiskLevel(t *testing.T) {
 		}
 		if got := storedFlag(t, e, medium.ID); got.ReviewPrompt != "" || got.Version != 1 {
 			t.Errorf("the medium-risk flag was prompted too: prompt %q, version %d", got.ReviewPrompt, got.Version)
+		}
+	})
+}
+
+// TestFlagFollowsCaseLead: when the child's case gets a new lead
+// practitioner (changed on the case, or reassigned from the team view),
+// the flags led by the old lead move to the new one, recorded in their
+// history, and look-ups then notify the new lead; a flag led by someone
+// else stays, and a new lead who may not lead a flag for the child (in
+// another area) leaves the flags as they were.
+func TestFlagFollowsCaseLead(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, engine string) {
+		fx := newFlagFixture(t, engine)
+		e := fx.e
+		pat := e.Users[hub.RolePractitioner]
+		led := fx.set(t, fx.input()) // led by pat
+		byManager := fx.set(t, func() app.FlagInput {
+			in := fx.input()
+			in.Category, in.LeadUserID = "missing-repeat", e.Users[hub.RoleManager].ID
+			return in
+		}())
+		prac := e.RoleActor(hub.RolePractitioner)
+		c, err := e.App.OpenCase(ctx, prac, openCaseInput(e, fx.child, pat))
+		if err != nil {
+			t.Fatal(err)
+		}
+		second := e.NewUser(t, "second.practitioner", hub.AgencySocialCare, []hub.Role{hub.RolePractitioner}, "856")
+		in := openCaseInput(e, fx.child, second, pat)
+		if c, err = e.App.UpdateCase(ctx, prac, c.ID, c.Version, in); err != nil {
+			t.Fatal(err)
+		}
+		if got := storedFlag(t, e, led.ID); got.LeadUserID != second.ID {
+			t.Errorf("the flag's lead after the case's changed: %s, want %s", got.LeadUserID, second.ID)
+		}
+		if h := flagHistory(t, e, led.ID)[0]; h.Action != hub.FlagActLeadChanged || h.ActorName != "Safehub" {
+			t.Errorf("history %+v", h)
+		}
+		if got := storedFlag(t, e, byManager.ID); got.LeadUserID != e.Users[hub.RoleManager].ID || got.Version != 1 {
+			t.Errorf("the manager's flag moved: lead %s, version %d", got.LeadUserID, got.Version)
+		}
+		// A look-up now tells the new lead.
+		ed := healthClient(t, e, "Leicester Royal Infirmary ED")
+		if _, err := e.Flags.LookUp(ctx, ed, "943 476 5919", "", 10); err != nil {
+			t.Fatal(err)
+		}
+		ns, err := e.App.Notifications(ctx, &app.Principal{User: second, Actor: e.Actor(second)}, true, 10, 0)
+		if err != nil || !slices.ContainsFunc(ns.Items, func(n *hub.Notification) bool { return n.Kind == app.FlagLookupKind }) {
+			t.Errorf("the new lead's notifications after a look-up: %v, %+v", err, ns)
+		}
+		// Reassigned from the team view to someone in another area: the
+		// flag cannot follow.
+		county := e.NewUser(t, "county.practitioner", hub.AgencySocialCare, []hub.Role{hub.RolePractitioner}, "855")
+		if err := app.ReassignForTest(e.App, ctx, e.RoleActor(hub.RoleManager), "case_review", c.ID, county.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := storedFlag(t, e, led.ID); got.LeadUserID != second.ID {
+			t.Errorf("the flag followed a lead from another area: %s", got.LeadUserID)
+		}
+		// And back to pat: it follows.
+		if err := app.ReassignForTest(e.App, ctx, e.RoleActor(hub.RoleManager), "case_review", c.ID, second.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := app.ReassignForTest(e.App, ctx, e.RoleActor(hub.RoleManager), "case_review", c.ID, pat.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := storedFlag(t, e, led.ID); got.LeadUserID != pat.ID {
+			t.Errorf("the flag's lead after reassignment back: %s, want %s", got.LeadUserID, pat.ID)
 		}
 	})
 }

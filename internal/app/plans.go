@@ -469,6 +469,7 @@ func reassignCaseReview(a *App, tx *store.Tx, actor *access.Actor, kind, id, new
 		return hub.NotFound("case")
 	}
 	c := ca.Case
+	oldLead := c.LeadID
 	c.MemberIDs = slices.DeleteFunc(slices.Clone(c.MemberIDs), func(m string) bool { return m == newOwner })
 	if c.LeadID != "" && c.LeadID != newOwner && !slices.Contains(c.MemberIDs, c.LeadID) {
 		c.MemberIDs = append(c.MemberIDs, c.LeadID)
@@ -477,5 +478,11 @@ func reassignCaseReview(a *App, tx *store.Tx, actor *access.Actor, kind, id, new
 	if err := a.checkTeam(tx, c); err != nil {
 		return err
 	}
-	return tx.UpdateCase(c)
+	if err := tx.UpdateCase(c); err != nil {
+		return err
+	}
+	if c.Subject.Kind == hub.SubjectPerson {
+		return a.flagsFollowCaseLead(tx, c.Subject.ID, oldLead, newOwner)
+	}
+	return nil
 }

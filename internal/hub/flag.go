@@ -219,6 +219,7 @@ const (
 	FlagActUpdate         = "update"
 	FlagActReview         = "review"
 	FlagActReviewPrompted = "review_prompted"
+	FlagActLeadChanged    = "lead_changed"
 	FlagActEnd            = "end"
 	FlagActEnteredInError = "entered_in_error"
 )
