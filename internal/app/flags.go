@@ -1082,6 +1082,7 @@ func (a *App) flagsFollowCaseLead(tx *store.Tx, personID, oldLead, newLead strin
 	} else if err != nil {
 		return err
 	}
+	var ns []*hub.Notification
 	for _, l := range ls {
 		f := l.Flag
 		if f.LeadUserID != oldLead {
@@ -1091,8 +1092,12 @@ func (a *App) flagsFollowCaseLead(tx *store.Tx, personID, oldLead, newLead strin
 		if err := tx.UpdateFlag(f, store.FlagEdit{Action: hub.FlagActLeadChanged, ActorName: "Safehub", Note: "lead practitioner changed with the child's case"}); err != nil {
 			return fmt.Errorf("move the lead of flag %s: %w", f.ID, err)
 		}
+		ns = append(ns, &hub.Notification{UserID: newLead, Kind: "flag_lead", SubjectID: p.ID, ObjectType: "flag", ObjectID: f.ID,
+			Title: fmt.Sprintf("You now lead %s's health flag (%s)", p.Name(), f.Category.Label()),
+			Body:  "You will be told each time a health service looks the flag up.",
+			Link:  "/flags/" + f.ID})
 	}
-	return nil
+	return a.notify(tx, ns...)
 }
 
 // promptFlagReview is PromptFlagReview for the active flags keep accepts

@@ -1235,6 +1235,9 @@ func TestFlagFollowsCaseLead(t *testing.T) {
 		if err != nil || !slices.ContainsFunc(ns.Items, func(n *hub.Notification) bool { return n.Kind == app.FlagLookupKind }) {
 			t.Errorf("the new lead's notifications after a look-up: %v, %+v", err, ns)
 		}
+		if !slices.ContainsFunc(ns.Items, func(n *hub.Notification) bool { return n.Kind == "flag_lead" && n.ObjectID == led.ID }) {
+			t.Errorf("the new lead was not told they now lead the flag: %+v", ns.Items)
+		}
 		// Reassigned from the team view to someone in another area: the
 		// flag cannot follow.
 		county := e.NewUser(t, "county.practitioner", hub.AgencySocialCare, []hub.Role{hub.RolePractitioner}, "855")
