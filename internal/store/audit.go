@@ -93,61 +93,82 @@ var errAuditUnavailable = hub.Errorf(hub.EUnavailable, "the audit log cannot be 
 // number of parameters well inside both engines' limits.
 const auditRowsPerInsert = 200
 
-// writePending appends the transaction's pending events to the log: it
-// locks the head, computes each event's tree hashes (reading older hashes
-// from the table, newer ones from memory) and inserts events and hashes in
-// multi-row statements. It returns the new log size and a hash reader that
-// sees the new hashes.
-func (tx *Tx) writePending() (auditHead, *overlayReader, error) {
+// auditRows are the rows a transaction's pending events add: the events
+// (evCols values each) and the tree's new stored hashes.
+type auditRows struct {
+	events []any
+	hashes []hashRow
+}
+
+type hashRow struct {
+	id int64
+	h  tlog.Hash
+}
+
+const evCols = 16
+
+const insertEvents = `INSERT INTO audit_events (idx, at, actor_id, actor_name, agency_id, role, action, object_type, object_id, subject_id, purpose, outcome, request_id, client, detail, salt) VALUES `
+
+// preparePending locks the head and computes each pending event's tree
+// hashes (reading older hashes from the table, newer ones from memory),
+// numbering the events. It returns the new log size, a hash reader that
+// sees the new hashes, and the rows to insert.
+func (tx *Tx) preparePending() (auditHead, *overlayReader, *auditRows, error) {
 	head, err := tx.lockHead()
 	if err != nil {
-		return head, nil, fmt.Errorf("audit head: %w", err)
+		return head, nil, nil, fmt.Errorf("audit head: %w", err)
 	}
 	n := head.size
 	r := &overlayReader{base: tx.hashReader(), added: map[int64]tlog.Hash{}, known: tx.db.audit.frontierFor(n)}
-	type hashRow struct {
-		id int64
-		h  tlog.Hash
-	}
-	var hashes []hashRow
-	evArgs := make([]any, 0, len(tx.pending)*16)
+	rows := &auditRows{events: make([]any, 0, len(tx.pending)*evCols)}
 	for _, e := range tx.pending {
 		salt := audit.NewSalt()
 		hs, err := tlog.StoredHashes(n, audit.Encode(e, salt), r)
 		if err != nil {
-			return head, nil, fmt.Errorf("audit hashes: %w", err)
+			return head, nil, nil, fmt.Errorf("audit hashes: %w", err)
 		}
 		base := tlog.StoredHashIndex(0, n)
 		for i, h := range hs {
 			r.added[base+int64(i)] = h
-			hashes = append(hashes, hashRow{base + int64(i), h})
+			rows.hashes = append(rows.hashes, hashRow{base + int64(i), h})
 		}
 		e.Index = n
-		evArgs = append(evArgs, n, micros(e.Time), e.ActorID, e.ActorName, e.AgencyID, e.Role, e.Action, e.ObjectType, e.ObjectID, e.SubjectID, e.Purpose, e.Outcome, e.RequestID, e.Client, e.Detail, salt)
+		rows.events = append(rows.events, n, micros(e.Time), e.ActorID, e.ActorName, e.AgencyID, e.Role, e.Action, e.ObjectType, e.ObjectID, e.SubjectID, e.Purpose, e.Outcome, e.RequestID, e.Client, e.Detail, salt)
 		n++
-	}
-	const evCols = 16
-	for i := 0; i < len(evArgs); i += evCols * auditRowsPerInsert {
-		chunk := evArgs[i:min(len(evArgs), i+evCols*auditRowsPerInsert)]
-		q := `INSERT INTO audit_events (idx, at, actor_id, actor_name, agency_id, role, action, object_type, object_id, subject_id, purpose, outcome, request_id, client, detail, salt) VALUES ` +
-			valuesList(len(chunk)/evCols, evCols)
-		if _, err := tx.exec(q, chunk...); err != nil {
-			return head, nil, fmt.Errorf("insert audit events: %w", err)
-		}
-	}
-	for i := 0; i < len(hashes); i += auditRowsPerInsert * 2 {
-		chunk := hashes[i:min(len(hashes), i+auditRowsPerInsert*2)]
-		args := make([]any, 0, 2*len(chunk))
-		for _, h := range chunk {
-			args = append(args, h.id, h.h[:])
-		}
-		if _, err := tx.exec(`INSERT INTO audit_hashes (id, hash) VALUES `+valuesList(len(chunk), 2), args...); err != nil {
-			return head, nil, fmt.Errorf("insert audit hashes: %w", err)
-		}
 	}
 	tx.pending = nil
 	head.size = n
-	return head, r, nil
+	return head, r, rows, nil
+}
+
+// small reports whether the rows fit one multi-row INSERT each.
+func (rows *auditRows) small() bool {
+	return len(rows.events) <= evCols*auditRowsPerInsert && len(rows.hashes) <= 2*auditRowsPerInsert
+}
+
+func (rows *auditRows) hashArgs(hs []hashRow) []any {
+	args := make([]any, 0, 2*len(hs))
+	for _, h := range hs {
+		args = append(args, h.id, h.h[:])
+	}
+	return args
+}
+
+// insert writes the rows in multi-row statements.
+func (tx *Tx) insertAuditRows(rows *auditRows) error {
+	for i := 0; i < len(rows.events); i += evCols * auditRowsPerInsert {
+		chunk := rows.events[i:min(len(rows.events), i+evCols*auditRowsPerInsert)]
+		if _, err := tx.exec(insertEvents+valuesList(len(chunk)/evCols, evCols), chunk...); err != nil {
+			return fmt.Errorf("insert audit events: %w", err)
+		}
+	}
+	for i := 0; i < len(rows.hashes); i += auditRowsPerInsert * 2 {
+		chunk := rows.hashes[i:min(len(rows.hashes), i+auditRowsPerInsert*2)]
+		if _, err := tx.exec(`INSERT INTO audit_hashes (id, hash) VALUES `+valuesList(len(chunk), 2), rows.hashArgs(chunk)...); err != nil {
+			return fmt.Errorf("insert audit hashes: %w", err)
+		}
+	}
+	return nil
 }
 
 // valuesList renders "(?, ?), (?, ?)" for rows × cols placeholders.
@@ -296,7 +317,7 @@ func (tx *Tx) lockHead() (auditHead, error) {
 // checkpoint. It runs once per transaction that appended events, just
 // before commit.
 func (a *auditor) finish(tx *Tx) error {
-	head, reader, err := tx.writePending()
+	head, reader, rows, err := tx.preparePending()
 	if err != nil {
 		return err
 	}
@@ -314,16 +335,45 @@ func (a *auditor) finish(tx *Tx) error {
 	cpSize, cpAt := head.checkpointSize, head.checkpointAt
 	due := size-cpSize >= a.opts.CheckpointEvery || tx.now.Sub(fromMicros(cpAt)) >= a.opts.CheckpointInterval
 	if due {
-		if _, err := tx.exec(`INSERT INTO audit_checkpoints (size, at, signed) VALUES (?, ?, ?)`, size, micros(tx.now), string(signed)); err != nil {
-			return fmt.Errorf("insert audit checkpoint: %w", err)
-		}
 		cpSize, cpAt = size, micros(tx.now)
 		if a.opts.Publish != nil {
 			pub := a.opts.Publish
 			tx.AfterCommit(func() { pub(signed) })
 		}
 	}
-	_, err = tx.exec(`UPDATE audit_head SET size = ?, signed = ?, checkpoint_size = ?, checkpoint_at = ? WHERE id = 1`, size, string(signed), cpSize, cpAt)
+	const updateHead = `UPDATE audit_head SET size = ?, signed = ?, checkpoint_size = ?, checkpoint_at = ? WHERE id = 1`
+	headArgs := []any{size, string(signed), cpSize, cpAt}
+	if tx.db.engine == Postgres && rows.small() {
+		// One round trip to the server for the whole append: the inserts
+		// as data-modifying CTEs (each runs to completion, whatever the
+		// statement reads of them), then the head.
+		var q strings.Builder
+		var args []any
+		q.WriteString(`WITH e AS (` + insertEvents + valuesList(len(rows.events)/evCols, evCols) + `)`)
+		args = append(args, rows.events...)
+		if len(rows.hashes) > 0 {
+			q.WriteString(`, h AS (INSERT INTO audit_hashes (id, hash) VALUES ` + valuesList(len(rows.hashes), 2) + `)`)
+			args = append(args, rows.hashArgs(rows.hashes)...)
+		}
+		if due {
+			q.WriteString(`, c AS (INSERT INTO audit_checkpoints (size, at, signed) VALUES (?, ?, ?))`)
+			args = append(args, size, micros(tx.now), string(signed))
+		}
+		q.WriteString(` ` + updateHead)
+		if _, err := tx.exec(q.String(), append(args, headArgs...)...); err != nil {
+			return fmt.Errorf("append to the audit log: %w", err)
+		}
+		return nil
+	}
+	if err := tx.insertAuditRows(rows); err != nil {
+		return err
+	}
+	if due {
+		if _, err := tx.exec(`INSERT INTO audit_checkpoints (size, at, signed) VALUES (?, ?, ?)`, size, micros(tx.now), string(signed)); err != nil {
+			return fmt.Errorf("insert audit checkpoint: %w", err)
+		}
+	}
+	_, err = tx.exec(updateHead, headArgs...)
 	return err
 }
 
