@@ -714,3 +714,26 @@ func TestAuditEmptyLog(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditLargeBatches appends transactions that straddle what one
+// multi-row insert holds (200 events, 400 hashes): PostgreSQL writes up to
+// that in one statement with the head, more in several. Either way every
+// entry and hash is stored and the log verifies.
+func TestAuditLargeBatches(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, engine string) {
+		db, clock := openStore(t, engine)
+		batches := []int{199, 200, 201, 450, 1}
+		events := appendEvents(t, db, clock, 0, batches...)
+		n := int64(len(events))
+		if got, want := queryInt(t, db, `SELECT COUNT(*) FROM audit_events`), n; got != want {
+			t.Errorf("audit_events has %d rows, want %d", got, want)
+		}
+		if got, want := queryInt(t, db, `SELECT COUNT(*) FROM audit_hashes`), tlog.StoredHashIndex(0, n); got != want {
+			t.Errorf("audit_hashes has %d rows, want %d for %d entries", got, want, n)
+		}
+		rep := verify(t, db, db.Published.Notes())
+		if !rep.OK() || rep.Entries != n {
+			t.Errorf("VerifyAudit() = %d entries, problems %v; want %d entries, OK", rep.Entries, rep.Problems, n)
+		}
+	})
+}
