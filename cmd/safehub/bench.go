@@ -65,6 +65,9 @@ type benchRun struct {
 	p50, p99     time.Duration
 	offered      float64
 	errors       int64
+	// bareCPU and lookupCPU are the cores the process kept busy during
+	// each closed-loop measurement (CPU time over wall time).
+	bareCPU, lookupCPU float64
 }
 
 // benchResult is one engine's measurements.
@@ -247,7 +250,9 @@ func benchEngine(ctx context.Context, o benchOptions, dsn string) (*benchResult,
 	for i := range o.runs {
 		var run benchRun
 		closedLoop(plain, o.conns, o.warmup)
+		c0, w0 := processCPU(), time.Now()
 		run.bare, run.errors = closedLoop(plain, o.conns, o.duration)
+		run.bareCPU = float64(processCPU()-c0) / float64(time.Since(w0))
 		closedLoop(lookup, o.conns, o.warmup)
 		var prof *os.File
 		if i == 0 && o.cpuProfile != "" {
@@ -259,7 +264,9 @@ func benchEngine(ctx context.Context, o benchOptions, dsn string) (*benchResult,
 			}
 		}
 		var errs int64
+		c0, w0 = processCPU(), time.Now()
 		run.lookup, errs = closedLoop(lookup, o.conns, o.duration)
+		run.lookupCPU = float64(processCPU()-c0) / float64(time.Since(w0))
 		if prof != nil {
 			pprof.StopCPUProfile()
 			prof.Close()
@@ -282,8 +289,8 @@ func benchEngine(ctx context.Context, o benchOptions, dsn string) (*benchResult,
 		}
 		run.errors += errs
 		run.p50, run.p99 = percentile(lats, 0.50), percentile(lats, 0.99)
-		fmt.Fprintf(o.out, "%s run %d: bare %.0f req/s, look-up %.0f req/s (ratio %.2f); at %.0f req/s p50 %s p99 %s; %d errors\n",
-			res.engine, i+1, run.bare, run.lookup, run.lookup/run.bare, run.offered, ms(run.p50), ms(run.p99), run.errors)
+		fmt.Fprintf(o.out, "%s run %d: bare %.0f req/s (%.2f cores busy), look-up %.0f req/s (%.2f cores busy; ratio %.2f); at %.0f req/s p50 %s p99 %s; %d errors\n",
+			res.engine, i+1, run.bare, run.bareCPU, run.lookup, run.lookupCPU, run.lookup/run.bare, run.offered, ms(run.p50), ms(run.p99), run.errors)
 		res.runs = append(res.runs, run)
 	}
 	g1 := db.GroupStats()
