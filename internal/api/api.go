@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -252,4 +253,22 @@ func parseVersion(s string) (int, error) {
 		return 0, &hub.Error{Code: hub.EInvalid, Field: "If-Match", Message: "must be the record's version, as its ETag gives"}
 	}
 	return v, nil
+}
+
+// pageOf reads a list's limit and offset query parameters: limit a whole
+// number from 1 to 200 (def when absent), offset 0 or more (0 when absent).
+// Anything else is refused, naming the parameter.
+func pageOf(q url.Values, def int) (limit, offset int, err error) {
+	limit = def
+	if s := q.Get("limit"); s != "" {
+		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > 200 {
+			return 0, 0, hub.Invalid("limit", "must be a whole number from 1 to 200")
+		}
+	}
+	if s := q.Get("offset"); s != "" {
+		if offset, err = strconv.Atoi(s); err != nil || offset < 0 {
+			return 0, 0, hub.Invalid("offset", "must be a whole number, 0 or more")
+		}
+	}
+	return limit, offset, nil
 }

@@ -347,19 +347,10 @@ func caseETag(w http.ResponseWriter, version int) {
 
 func (h *Handler) listCases(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	offset, limit := 0, 50
-	var err error
-	if s := q.Get("offset"); s != "" {
-		if offset, err = strconv.Atoi(s); err != nil || offset < 0 {
-			h.RenderError(w, r, hub.Invalid("offset", "must be a whole number, 0 or more"))
-			return
-		}
-	}
-	if s := q.Get("limit"); s != "" {
-		if limit, err = strconv.Atoi(s); err != nil || limit < 1 || limit > 200 {
-			h.RenderError(w, r, hub.Invalid("limit", "must be a whole number from 1 to 200"))
-			return
-		}
+	limit, offset, err := pageOf(q, 50)
+	if err != nil {
+		h.RenderError(w, r, err)
+		return
 	}
 	list, err := h.app.Cases(r.Context(), httpx.MustActor(r), app.CaseListFilter{Mine: q.Get("mine") == "true", Status: q.Get("status"), Limit: limit, Offset: offset})
 	if err != nil {

@@ -221,7 +221,7 @@ func (h *Handler) reportMissing(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) listMissing(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit, offset, err := missingPage(q.Get("limit"), q.Get("offset"))
+	limit, offset, err := pageOf(q, 0)
 	if err != nil {
 		h.RenderError(w, r, err)
 		return
@@ -237,23 +237,6 @@ func (h *Handler) listMissing(w http.ResponseWriter, r *http.Request) {
 		out.Episodes = append(out.Episodes, episodeOut(e, now))
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
-}
-
-// missingPage reads limit and offset query parameters.
-func missingPage(limit, offset string) (int, int, error) {
-	l, o := 0, 0
-	var err error
-	if limit != "" {
-		if l, err = strconv.Atoi(limit); err != nil || l < 1 || l > 200 {
-			return 0, 0, hub.Invalid("limit", "must be a whole number from 1 to 200")
-		}
-	}
-	if offset != "" {
-		if o, err = strconv.Atoi(offset); err != nil || o < 0 {
-			return 0, 0, hub.Invalid("offset", "must be a whole number, 0 or more")
-		}
-	}
-	return l, o, nil
 }
 
 func (h *Handler) viewMissing(w http.ResponseWriter, r *http.Request) {
@@ -462,7 +445,7 @@ type InterviewList struct {
 
 func (h *Handler) listInterviews(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit, offset, err := missingPage(q.Get("limit"), q.Get("offset"))
+	limit, offset, err := pageOf(q, 0)
 	if err != nil {
 		h.RenderError(w, r, err)
 		return

@@ -131,7 +131,7 @@ func (h *Handler) referNRM(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) listNRM(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit, offset, err := missingPage(q.Get("limit"), q.Get("offset"))
+	limit, offset, err := pageOf(q, 0)
 	if err != nil {
 		h.RenderError(w, r, err)
 		return

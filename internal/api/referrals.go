@@ -218,21 +218,10 @@ func (h *Handler) referrals(w http.ResponseWriter, r *http.Request) {
 		}
 		rq.Subject = &s
 	}
-	if s := q.Get("offset"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			h.RenderError(w, r, hub.Invalid("offset", "must be a whole number"))
-			return
-		}
-		rq.Offset = n
-	}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 200 {
-			h.RenderError(w, r, hub.Invalid("limit", "must be a whole number from 1 to 200"))
-			return
-		}
-		rq.Limit = n
+	var err error
+	if rq.Limit, rq.Offset, err = pageOf(q, 0); err != nil {
+		h.RenderError(w, r, err)
+		return
 	}
 	list, err := h.app.Referrals(r.Context(), httpx.MustActor(r), rq)
 	if err != nil {
@@ -635,8 +624,12 @@ func (h *Handler) contexts(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	offset, _ := strconv.Atoi(q.Get("offset"))
-	list, err := h.app.Contexts(r.Context(), httpx.MustActor(r), app.ContextQuery{Name: q.Get("name"), Kind: q.Get("kind"), Limit: 100, Offset: offset})
+	limit, offset, err := pageOf(q, 100)
+	if err != nil {
+		h.RenderError(w, r, err)
+		return
+	}
+	list, err := h.app.Contexts(r.Context(), httpx.MustActor(r), app.ContextQuery{Name: q.Get("name"), Kind: q.Get("kind"), Limit: limit, Offset: offset})
 	if err != nil {
 		h.RenderError(w, r, err)
 		return

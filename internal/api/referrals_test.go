@@ -295,3 +295,24 @@ func TestReferralAPIBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestListPaging: every list's limit and offset are refused, naming the
+// parameter, when they are not whole numbers in range (the contexts list
+// used to read a bad offset as 0).
+func TestListPaging(t *testing.T) {
+	e := apptest.New(t, storetest.Engines()[0], apptest.Options{})
+	c := newClient(e, e.Token(t, e.Users[hub.RoleManager], hub.Scopes...))
+	for _, path := range []string{"/api/v1/contexts", "/api/v1/cases", "/api/v1/referrals", "/api/v1/missing-episodes"} {
+		for _, tc := range []struct{ query, field string }{
+			{"offset=1e9", "offset"}, {"offset=-1", "offset"}, {"limit=0", "limit"}, {"limit=201", "limit"}, {"limit=abc", "limit"},
+		} {
+			res := c.get(t, path+"?"+tc.query)
+			if b := errorBody(t, res); res.StatusCode != http.StatusBadRequest || b.Field != tc.field {
+				t.Errorf("GET %s?%s = %d %+v, want 400 naming %s", path, tc.query, res.StatusCode, b, tc.field)
+			}
+		}
+		if res := c.get(t, path+"?limit=200&offset=0"); res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s with a good page = %d %s", path, res.StatusCode, res.Body)
+		}
+	}
+}

@@ -151,3 +151,67 @@ func TestHostileForms(t *testing.T) {
 		}
 	})
 }
+
+// hostileQueries are query strings no GET route may answer with a 5xx:
+// numbers out of range or negative, bad escapes, NULs, invalid UTF-8,
+// impossible dates, repeated and unknown parameters.
+var hostileQueries = []string{
+	"limit=-1&offset=-5",
+	"limit=99999999999999999999999&offset=99999999999999999999",
+	"limit=abc&offset=1e9",
+	"q=%00&status=%ff%fe&mine=maybe",
+	"from=2026-13-45&to=0000-00-00&since=yesterday",
+	"page=%zz",
+	"status=active&status=closed&status=all",
+	"zz_not_a_param=" + strings.Repeat("x", 5000),
+}
+
+// TestHostileQueries sends every hostile query string to every GET route
+// of the JSON API and the web pages, as tokens and sessions that get past
+// the guard: none may answer 5xx, and the API's refusals are JSON errors.
+func TestHostileQueries(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, engine string) {
+		h := newHarness(t, engine, apptest.Options{RequireMFA: true})
+		fx := newFixture(t, h)
+		manager := h.Token(t, h.Users[hub.RoleManager], hub.Scopes...)
+		var session *http.Client
+		for _, p := range fx.principals {
+			if p.role == hub.RoleManager {
+				session = p.client
+			}
+		}
+		n := 0
+		statuses := map[int]int{}
+		for _, rt := range h.Server.Routes() {
+			method, rpath, _ := strings.Cut(rt.Pattern, " ")
+			if method != http.MethodGet || strings.HasPrefix(rpath, "/fhir/") || rpath == "/static/" || rpath == "/sign-out" {
+				continue
+			}
+			_, path := fx.path(rt.Pattern)
+			for _, q := range hostileQueries {
+				var res *apptest.Response
+				if rt.Auth == httpx.Token {
+					res = h.send(t, nil, request{method: method, path: path + "?" + q, bearer: manager})
+				} else {
+					res = h.send(t, session, request{method: method, path: path + "?" + q})
+				}
+				n++
+				statuses[res.StatusCode]++
+				if res.StatusCode >= 500 {
+					t.Errorf("%s?%.60s: status %d; body: %.300s", rt.Pattern, q, res.StatusCode, res.Body)
+				}
+				if rt.Auth == httpx.Token && res.StatusCode >= 400 && !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+					t.Errorf("%s?%.60s: %d as %q, want a JSON error", rt.Pattern, q, res.StatusCode, res.Header.Get("Content-Type"))
+				}
+			}
+		}
+		if n < 300 {
+			t.Errorf("only %d requests sent: the route list is not what this test expects", n)
+		}
+		// The requests reached the pages: most answer (unknown parameters
+		// are ignored), and bad paging is refused.
+		if statuses[http.StatusOK] < n/4 || statuses[http.StatusBadRequest] == 0 {
+			t.Errorf("statuses %v: the queries did not reach the handlers", statuses)
+		}
+	})
+}
