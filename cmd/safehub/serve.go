@@ -43,7 +43,11 @@ type Main struct {
 	http     *http.Server
 	done     chan error
 	stop     context.CancelFunc
-	closeMu  sync.Once
+	// background counts the session sweep and the deadline job, which
+	// Close waits for before it closes the store (a job still writing
+	// would hold the database after the server had stopped).
+	background sync.WaitGroup
+	closeMu    sync.Once
 }
 
 // URL is where the server listens, once Open has returned.
@@ -163,8 +167,15 @@ func (m *Main) Open(ctx context.Context) error {
 	}()
 	var bg context.Context
 	bg, m.stop = context.WithCancel(context.WithoutCancel(ctx))
-	go m.sweepSessions(bg)
-	go m.App.RunDeadlineJob(bg, 0)
+	m.background.Add(2)
+	go func() {
+		defer m.background.Done()
+		m.sweepSessions(bg)
+	}()
+	go func() {
+		defer m.background.Done()
+		m.App.RunDeadlineJob(bg, 0)
+	}()
 	return nil
 }
 
@@ -217,8 +228,12 @@ func (m *Main) Close() error {
 			defer cancel()
 			err = m.http.Shutdown(ctx)
 		}
+		m.background.Wait()
 		if m.Flags != nil {
 			m.Flags.Close()
+		}
+		if m.App != nil {
+			m.App.WaitDeliveries()
 		}
 		if m.DB != nil {
 			err = errors.Join(err, m.DB.Close())
