@@ -693,10 +693,8 @@ func (a *App) UpdateCase(ctx context.Context, actor *access.Actor, id string, ve
 		}
 		out = &c
 		e.Detail = caseChanges(&before, &c)
-		if c.Subject.Kind == hub.SubjectPerson {
-			if err := a.flagsFollowCaseLead(tx, c.Subject.ID, before.LeadID, c.LeadID); err != nil {
-				return err
-			}
+		if err := a.flagsFollowCaseLead(tx, c.Subject, before.LeadID, c.LeadID); err != nil {
+			return err
 		}
 		return a.notifyTeam(tx, actor, &c, ca.Subject, &before)
 	})

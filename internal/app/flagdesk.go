@@ -152,21 +152,14 @@ func (a *App) flagDesk(ctx context.Context, actor *access.Actor, lists bool) (*F
 		if err != nil {
 			return err
 		}
-		cases := map[string]bool{} // case id → the actor may read its plan
+		plans := a.casePlans(tx, actor)
 		for _, s := range ss {
 			if !flagDeskAllows(actor, s.AreaID, "", s.PersonID, s.Child, now) {
 				continue
 			}
-			readable, seen := cases[s.Referral.CaseID]
-			if !seen {
-				c, err := tx.Case(s.Referral.CaseID)
-				if err != nil {
-					return err
-				}
-				if readable, err = a.casePlanReadable(tx, actor, c); err != nil {
-					return err
-				}
-				cases[s.Referral.CaseID] = readable
+			readable, err := plans.readable(s.Referral.CaseID)
+			if err != nil {
+				return err
 			}
 			if readable {
 				d.Referrals = append(d.Referrals, FlagReferralItem{Referral: a.serviceAsFlagReferral(s.Referral, s.PersonID), Category: s.Category, ChildName: s.Child.Name()})
@@ -383,12 +376,49 @@ func (a *App) casePlanReadable(tx *store.Tx, actor *access.Actor, c *hub.Case) (
 	return a.decide(tx, actor, access.CaseRead, caseRecord(c, info).PartOf(hub.PartPlan)).Allow, nil
 }
 
+// casePlans remembers, within one transaction, whether an actor may read
+// each case's plan.
+type casePlans struct {
+	a     *App
+	tx    *store.Tx
+	actor *access.Actor
+	seen  map[string]bool
+}
+
+func (a *App) casePlans(tx *store.Tx, actor *access.Actor) *casePlans {
+	return &casePlans{a: a, tx: tx, actor: actor, seen: map[string]bool{}}
+}
+
+// readable reports whether the actor may read the plan of the case with
+// this id.
+func (cp *casePlans) readable(caseID string) (bool, error) {
+	if ok, seen := cp.seen[caseID]; seen {
+		return ok, nil
+	}
+	c, err := cp.tx.Case(caseID)
+	if err != nil {
+		return false, err
+	}
+	ok, err := cp.a.casePlanReadable(cp.tx, cp.actor, c)
+	cp.seen[caseID] = ok
+	return ok, err
+}
+
 // errCaseUnreadable refuses a referral from a flag onto a case the actor
 // may not read.
 var errCaseUnreadable = hub.Errorf(hub.EForbidden, "the child has an active case you may not read, so the referral belongs on it: ask the case's lead practitioner to record it there")
 
 // flagServiceFields maps casework's field names to the flag referral's.
 var flagServiceFields = map[string]string{"referred": "referred_on", "reason": "note", "outcome_note": "note", "provider": "service"}
+
+// asFlagFields renames the field a casework refusal names to the flag
+// form's.
+func asFlagFields(err error) error {
+	if to, ok := flagServiceFields[hub.ErrorField(err)]; ok {
+		return hub.Invalid(to, "%s", hub.ErrorMessage(err))
+	}
+	return err
+}
 
 // flagServiceReferral records r, made from flag f, as case c's service
 // referral. r.Service is a pathway code and outcome one of casework's.
@@ -410,10 +440,7 @@ func (a *App) flagServiceReferral(tx *store.Tx, actor *access.Actor, f *hub.Flag
 		if hub.ErrorField(err) == "pathway" {
 			return nil, hub.Invalid("service", "choose one of the case's service pathways: the child has an active case, so the referral goes on its plan")
 		}
-		if to, ok := flagServiceFields[hub.ErrorField(err)]; ok {
-			return nil, hub.Invalid(to, "%s", hub.ErrorMessage(err))
-		}
-		return nil, err
+		return nil, asFlagFields(err)
 	}
 	if s.Referred.Before(hub.DateOf(c.OpenedAt.In(London))) {
 		return nil, hub.Invalid("referred_on", "is before the child's case was opened (%s)", hub.DateOf(c.OpenedAt.In(London)).Display())
@@ -526,10 +553,7 @@ func (a *App) RecordFlagReferralOutcome(ctx context.Context, actor *access.Actor
 				s.OutcomeNote = strings.TrimSpace(s.OutcomeNote + "\n" + note)
 			}
 			if err := s.Validate(a.Today()); err != nil {
-				if to, ok := flagServiceFields[hub.ErrorField(err)]; ok {
-					return hub.Invalid(to, "%s", hub.ErrorMessage(err))
-				}
-				return err
+				return asFlagFields(err)
 			}
 			if err := tx.UpdateServiceReferral(s); err != nil {
 				return err

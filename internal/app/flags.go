@@ -830,18 +830,11 @@ func (a *App) ViewFlag(ctx context.Context, actor *access.Actor, id string) (*Fl
 			if err != nil {
 				return err
 			}
-			readable := map[string]bool{}
+			plans := a.casePlans(tx, actor)
 			for _, s := range ss {
-				ok, seen := readable[s.CaseID]
-				if !seen {
-					c, err := tx.Case(s.CaseID)
-					if err != nil {
-						return err
-					}
-					if ok, err = a.casePlanReadable(tx, actor, c); err != nil {
-						return err
-					}
-					readable[s.CaseID] = ok
+				ok, err := plans.readable(s.CaseID)
+				if err != nil {
+					return err
 				}
 				if ok {
 					v.Referrals = append(v.Referrals, a.serviceAsFlagReferral(s, f.PersonID))
@@ -1058,17 +1051,18 @@ func (a *App) PromptFlagReview(ctx context.Context, tx *store.Tx, personID, why 
 	return a.promptFlagReview(tx, personID, why, nil)
 }
 
-// flagsFollowCaseLead moves the child's active flags whose lead
+// flagsFollowCaseLead moves a child's (a person subject's) active flags whose lead
 // practitioner was the case's old lead to its new lead, in the
 // transaction that changed the case, so that look-ups are told to whoever
 // now leads the work. A new lead who may not lead a flag for this child
 // (say, working in another area) leaves the flag as it was. Each move is
 // recorded in the flag's history; the caller's audit event records the
 // change that caused it.
-func (a *App) flagsFollowCaseLead(tx *store.Tx, personID, oldLead, newLead string) error {
-	if oldLead == "" || newLead == "" || oldLead == newLead {
+func (a *App) flagsFollowCaseLead(tx *store.Tx, subject hub.Subject, oldLead, newLead string) error {
+	if subject.Kind != hub.SubjectPerson || oldLead == "" || newLead == "" || oldLead == newLead {
 		return nil
 	}
+	personID := subject.ID
 	ls, _, err := tx.FindFlags(store.FlagFilter{PersonID: personID, Statuses: []hub.FlagStatus{hub.FlagActive}})
 	if err != nil || len(ls) == 0 {
 		return err

@@ -481,8 +481,5 @@ func reassignCaseReview(a *App, tx *store.Tx, actor *access.Actor, kind, id, new
 	if err := tx.UpdateCase(c); err != nil {
 		return err
 	}
-	if c.Subject.Kind == hub.SubjectPerson {
-		return a.flagsFollowCaseLead(tx, c.Subject.ID, oldLead, newOwner)
-	}
-	return nil
+	return a.flagsFollowCaseLead(tx, c.Subject, oldLead, newOwner)
 }

@@ -146,7 +146,8 @@ func (rows *auditRows) small() bool {
 	return len(rows.events) <= evCols*auditRowsPerInsert && len(rows.hashes) <= 2*auditRowsPerInsert
 }
 
-func (rows *auditRows) hashArgs(hs []hashRow) []any {
+// hashArgs are the insert arguments of hash rows.
+func hashArgs(hs []hashRow) []any {
 	args := make([]any, 0, 2*len(hs))
 	for _, h := range hs {
 		args = append(args, h.id, h.h[:])
@@ -154,7 +155,7 @@ func (rows *auditRows) hashArgs(hs []hashRow) []any {
 	return args
 }
 
-// insert writes the rows in multi-row statements.
+// insertAuditRows writes the rows in multi-row statements.
 func (tx *Tx) insertAuditRows(rows *auditRows) error {
 	for i := 0; i < len(rows.events); i += evCols * auditRowsPerInsert {
 		chunk := rows.events[i:min(len(rows.events), i+evCols*auditRowsPerInsert)]
@@ -164,7 +165,7 @@ func (tx *Tx) insertAuditRows(rows *auditRows) error {
 	}
 	for i := 0; i < len(rows.hashes); i += auditRowsPerInsert * 2 {
 		chunk := rows.hashes[i:min(len(rows.hashes), i+auditRowsPerInsert*2)]
-		if _, err := tx.exec(`INSERT INTO audit_hashes (id, hash) VALUES `+valuesList(len(chunk), 2), rows.hashArgs(chunk)...); err != nil {
+		if _, err := tx.exec(`INSERT INTO audit_hashes (id, hash) VALUES `+valuesList(len(chunk), 2), hashArgs(chunk)...); err != nil {
 			return fmt.Errorf("insert audit hashes: %w", err)
 		}
 	}
@@ -353,7 +354,7 @@ func (a *auditor) finish(tx *Tx) error {
 		args = append(args, rows.events...)
 		if len(rows.hashes) > 0 {
 			q.WriteString(`, h AS (INSERT INTO audit_hashes (id, hash) VALUES ` + valuesList(len(rows.hashes), 2) + `)`)
-			args = append(args, rows.hashArgs(rows.hashes)...)
+			args = append(args, hashArgs(rows.hashes)...)
 		}
 		if due {
 			q.WriteString(`, c AS (INSERT INTO audit_checkpoints (size, at, signed) VALUES (?, ?, ?))`)
